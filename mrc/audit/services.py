@@ -1,0 +1,92 @@
+"""Writing and reading the audit log."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select
+
+from mrc.actor import Actor
+from mrc.audit.models import AuditEvent
+from mrc.extensions import db
+from mrc.security import scoped
+
+ACTIONS = (
+    "login",
+    "failed_login",
+    "logout",
+    "view",
+    "search",
+    "create",
+    "update",
+    "password_change",
+    "deactivate",
+    "activate",
+)
+
+
+def record(
+    actor: Actor | None,
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: int | None = None,
+    centre_id: int | None = None,
+    summary: str = "",
+    username: str | None = None,
+    remote_addr: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current unit of work (committed with it).
+
+    ``summary`` names what changed, never the sensitive values themselves.
+    """
+    user = actor.user if actor else None
+    event = AuditEvent(
+        user_id=user.id if user else None,
+        username=username if username is not None else (user.username if user else ""),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        centre_id=centre_id if centre_id is not None else (user.centre_id if user else None),
+        remote_addr=(remote_addr if remote_addr is not None else (actor.remote_addr if actor else ""))[:45],
+        summary=summary[:500],
+    )
+    db.session.add(event)
+    return event
+
+
+@dataclass
+class AuditFilter:
+    user_id: int | None = None
+    centre_id: int | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    timezone: str = "UTC"
+
+
+def filtered_events(actor: Actor, wanted: AuditFilter) -> Select:
+    """Audit events the actor may see, newest first; dates are days in ``wanted.timezone``."""
+    statement = scoped(AuditEvent, actor.user)
+    if wanted.user_id:
+        statement = statement.where(AuditEvent.user_id == wanted.user_id)
+    if wanted.centre_id:
+        statement = statement.where(AuditEvent.centre_id == wanted.centre_id)
+    if wanted.action:
+        statement = statement.where(AuditEvent.action == wanted.action)
+    if wanted.object_type:
+        statement = statement.where(AuditEvent.object_type == wanted.object_type)
+    if wanted.object_id:
+        statement = statement.where(AuditEvent.object_id == wanted.object_id)
+    zone = ZoneInfo(wanted.timezone)
+    if wanted.date_from:
+        statement = statement.where(
+            AuditEvent.at >= datetime.combine(wanted.date_from, time.min, zone)
+        )
+    if wanted.date_to:
+        statement = statement.where(
+            AuditEvent.at < datetime.combine(wanted.date_to + timedelta(days=1), time.min, zone)
+        )
+    return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

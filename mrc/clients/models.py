@@ -1,0 +1,125 @@
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mrc.auth.models import User
+from mrc.centres.models import Centre
+from mrc.database import UTCDateTime, search_key_type, utcnow
+from mrc.extensions import db
+
+
+class Client(db.Model):
+    """A person counselled by a centre. Scoped by ``centre_id`` (the registering centre)."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100), default="")
+    given_name_native: Mapped[str] = mapped_column(String(100), default="")
+    family_name_native: Mapped[str] = mapped_column(String(100), default="")
+    sex: Mapped[str] = mapped_column(String(12))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    nationality: Mapped[str] = mapped_column(String(2))
+    national_id: Mapped[str] = mapped_column(String(30), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")  # E.164
+    province: Mapped[str] = mapped_column(String(80), default="")
+    district: Mapped[str] = mapped_column(String(80), default="")
+    education: Mapped[str] = mapped_column(String(20), default="")
+    occupation: Mapped[str] = mapped_column(String(120), default="")
+    skills: Mapped[str] = mapped_column(String(300), default="")
+    languages: Mapped[str] = mapped_column(String(120), default="")  # space-separated codes
+    migration_status: Mapped[str] = mapped_column(String(20))
+    destination_country: Mapped[str] = mapped_column(String(2), default="")
+    destination_sector: Mapped[str] = mapped_column(String(20), default="")
+    heard_about: Mapped[str] = mapped_column(String(20), default="")
+
+    consent_date: Mapped[date] = mapped_column(Date)
+    consent_recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    consent_services: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_referral_sharing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_statistics: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Sensitive: shown only to managers of the centre and the assigned counsellor.
+    assigned_counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    trafficking_indication: Mapped[bool] = mapped_column(Boolean, default=False)
+    smuggling_indication: Mapped[bool] = mapped_column(Boolean, default=False)
+    protection_concern: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_visit_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    centre: Mapped[Centre] = relationship()
+    assigned_counsellor: Mapped[User | None] = relationship(foreign_keys=[assigned_counsellor_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    consent_recorded_by: Mapped[User] = relationship(foreign_keys=[consent_recorded_by_id])
+    search_keys: Mapped[list["ClientSearchKey"]] = relationship(
+        back_populates="client", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @property
+    def full_name_native(self) -> str:
+        return " ".join(part for part in (self.given_name_native, self.family_name_native) if part)
+
+    @property
+    def language_codes(self) -> list[str]:
+        return self.languages.split() if self.languages else []
+
+    def __repr__(self) -> str:
+        return f"<Client {self.reference}>"
+
+
+class ClientSearchKey(db.Model):
+    """Normalised keys that make search an index lookup instead of a scan.
+
+    kind: ``name`` (one row per normalised name word, any script), ``phone`` (E.164 digits),
+    ``nid`` (national ID, letters and digits only).
+    """
+
+    __tablename__ = "client_search_keys"
+    __table_args__ = (
+        Index("ix_client_search_keys_kind_value", "kind", "value", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(search_key_type(100))
+
+    client: Mapped[Client] = relationship(back_populates="search_keys")
+
+
+class ClientReferenceCounter(db.Model):
+    """Last reference number handed out per centre and year (``LHR-2026-000123``)."""
+
+    __tablename__ = "client_reference_counters"
+    __table_args__ = (UniqueConstraint("centre_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

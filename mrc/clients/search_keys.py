@@ -1,0 +1,103 @@
+"""Normalised keys under which a client is found: name words, phone digits, ID characters.
+
+Names are folded so that case, Latin diacritics, Arabic short vowels and the letter variants
+that Urdu, Persian, Kurdish and Arabic keyboards produce for "the same" letter all meet.
+"""
+
+import re
+import unicodedata
+
+import phonenumbers
+
+from mrc.i18n import normalise_digits
+
+# Marks to drop: Latin combining diacritics, Arabic harakat, superscript alef, Quranic marks,
+# tatweel.
+_DROPPED = re.compile("[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+
+# Letter variants folded to one form (Arabic vs Persian/Urdu/Kurdish code points).
+_LETTER_FOLDS = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ي Arabic yeh -> ی Farsi yeh
+        "\u0649": "\u06cc",  # ى alef maksura -> ی
+        "\u06d2": "\u06cc",  # ے Urdu yeh barree -> ی
+        "\u06ce": "\u06cc",  # ێ Kurdish yeh with v -> ی
+        "\u0643": "\u06a9",  # ك Arabic kaf -> ک keheh
+        "\u0647": "\u06c1",  # ه heh -> ہ heh goal (Urdu)
+        "\u06d5": "\u06c1",  # ە Kurdish ae -> ہ
+        "\u0629": "\u06c1",  # ة teh marbuta -> ہ
+        "\u06c3": "\u06c1",  # ۃ
+        "\u0623": "\u0627",  # أ -> ا
+        "\u0625": "\u0627",  # إ -> ا
+        "\u0622": "\u0627",  # آ -> ا
+        "\u0671": "\u0627",  # ٱ -> ا
+        "\u0624": "\u0648",  # ؤ -> و
+        "\u0626": "\u06cc",  # ئ -> ی
+        "\u200c": " ",  # zero-width non-joiner separates words for search
+        "\u200d": None,  # zero-width joiner
+    }
+)
+
+_APOSTROPHES = re.compile("['’ʼ`]")
+
+
+def fold_text(text: str) -> str:
+    """Case-, diacritic- and letter-variant-insensitive form of ``text``."""
+    text = unicodedata.normalize("NFKD", text)
+    text = _DROPPED.sub("", text)
+    text = unicodedata.normalize("NFC", text).translate(_LETTER_FOLDS)
+    return text.casefold()
+
+
+def name_words(*names: str) -> list[str]:
+    """The distinct folded words of the given names, in order."""
+    words: list[str] = []
+    for name in names:
+        # Letters, marks (Bengali vowel signs are marks) and digits make words; anything else
+        # separates them. Apostrophes join: O'Brien -> obrien.
+        folded = _APOSTROPHES.sub("", fold_text(name or ""))
+        separated = "".join(
+            char if unicodedata.category(char)[0] in "LMN" else " " for char in folded
+        )
+        for word in separated.split():
+            if word not in words:
+                words.append(word[:100])
+    return words
+
+
+def identifier_key(text: str) -> str:
+    """Letters and digits only, upper case: ``35202-1234567-1`` -> ``3520212345671``."""
+    return re.sub(r"[^0-9A-Z]", "", normalise_digits(text or "").upper())
+
+
+def parse_phone(text: str, default_region: str) -> phonenumbers.PhoneNumber | None:
+    """The phone number in ``text``, read with ``default_region`` when it has no country code."""
+    text = normalise_digits(text or "").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        return phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phone_key_candidates(text: str, default_region: str) -> list[str]:
+    """Keys a typed phone may match: its E.164 digits, and the bare digits as typed."""
+    keys = []
+    number = parse_phone(text, default_region)
+    if number is not None and phonenumbers.is_possible_number(number):
+        keys.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:])
+    digits = re.sub(r"\D", "", normalise_digits(text or ""))
+    if len(digits) >= 7 and digits not in keys:
+        keys.append(digits)
+    return keys
+
+
+def keys_for(*, names: list[str], phone_e164: str, national_id: str) -> list[tuple[str, str]]:
+    """All (kind, value) search keys of one client."""
+    keys = [("name", word) for word in name_words(*names)]
+    if phone_e164:
+        keys.append(("phone", phone_e164.lstrip("+")))
+    if national_id:
+        keys.append(("nid", identifier_key(national_id)))
+    return keys

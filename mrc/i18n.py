@@ -1,0 +1,108 @@
+"""Locale selection, text direction, digits and CLDR names."""
+
+from babel import Locale, UnknownLocaleError
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+# Locale code -> the language's own name in its own script (shown in the switcher).
+LANGUAGES = {
+    "en": "English",
+    "ur": "اردو",
+    "ar": "العربية",
+    "ckb": "کوردیی ناوەندی",
+    "bn": "বাংলা",
+    "ps": "پښتو",
+    "fa_AF": "دری",
+}
+RIGHT_TO_LEFT = frozenset({"ur", "ar", "ckb", "ps", "fa_AF"})
+
+# Arabic-Indic (U+0660..), Extended Arabic-Indic (U+06F0..) and Bengali (U+09E6..) digits.
+_DIGIT_TRANSLATION = {
+    base + offset: str(offset)
+    for base in (0x0660, 0x06F0, 0x09E6)
+    for offset in range(10)
+}
+
+
+def normalise_digits(text: str | None) -> str | None:
+    """Replace Arabic-Indic, Persian and Bengali digits with ASCII digits."""
+    if text is None:
+        return None
+    return text.translate(_DIGIT_TRANSLATION)
+
+
+def select_locale() -> str:
+    """User's saved preference, then the session's choice, then Accept-Language, then centre.
+
+    Outside a request (command line, tests of services) the default locale is used.
+    """
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.preferred_locale:
+        if current_user.preferred_locale in LANGUAGES:
+            return current_user.preferred_locale
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    # Accept-Language uses hyphens (fa-AF); our catalogue codes use underscores.
+    offered = {code.replace("_", "-"): code for code in LANGUAGES}
+    best = request.accept_languages.best_match(list(offered) + ["fa"])
+    if best == "fa":
+        return "fa_AF"
+    if best:
+        return offered[best]
+    if current_user and current_user.is_authenticated and current_user.centre:
+        return current_user.centre.default_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str | None:
+    """Dates show in the user's centre's time zone; admins without a centre see UTC."""
+    if not has_request_context():
+        return None
+    if current_user and current_user.is_authenticated and current_user.centre:
+        return current_user.centre.timezone
+    return None
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
+
+
+def html_lang() -> str:
+    """BCP 47 tag for ``<html lang>``: fa_AF -> fa-AF."""
+    return str(get_locale()).replace("_", "-")
+
+
+# Territory codes CLDR lists that are not countries a person can hold or go to.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "XK"}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(ISO code, name in the UI language), sorted by name, from Babel/CLDR."""
+    territories = get_locale().territories
+    names = [
+        (code, name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    ]
+    names.append(("XK", territories.get("XK", "Kosovo")))
+    return sorted(names, key=lambda pair: pair[1])
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return get_locale().territories.get(code, code)
+
+
+def language_name(code: str) -> str:
+    """A language's name in the UI language, falling back to its own name, then the code."""
+    name = get_locale().languages.get(code)
+    if name:
+        return name
+    try:
+        return Locale.parse(code).get_display_name(code) or code
+    except (ValueError, UnknownLocaleError):
+        return code
