@@ -8,7 +8,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from mrc.actor import Actor
-from mrc.i18n import LANGUAGES, RIGHT_TO_LEFT, country_name, html_lang, language_name, text_direction
+from mrc.i18n import (
+    LANGUAGES,
+    RIGHT_TO_LEFT,
+    country_name,
+    html_lang,
+    language_name,
+    script_language,
+    text_direction,
+)
 
 blueprint = Blueprint("core", __name__)
 
@@ -99,6 +107,9 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.filters["native_lang"] = lambda client: script_language(
+        client.full_name_native, client.centre.default_locale, client.centre.country
+    )
 
 
 def format_phone(e164: str | None) -> str:

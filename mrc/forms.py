@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, StringField
+from wtforms.widgets import TextInput
 
 from mrc.i18n import normalise_digits
 
@@ -13,7 +14,17 @@ def strip_and_normalise_digits(value):
 
 
 class LocalDigitsIntegerField(IntegerField):
-    """An integer typed in Latin, Arabic-Indic or Bengali digits."""
+    """An integer typed in Latin, Arabic-Indic or Bengali digits.
+
+    Rendered as a text input with a numeric keyboard: a browser's number input would refuse
+    the non-Latin digits before the server could normalise them.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        render_kw = {"inputmode": "numeric", **kwargs.pop("render_kw", {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:

@@ -103,6 +103,21 @@ def language_name(code: str) -> str:
     if name:
         return name
     try:
-        return Locale.parse(code).get_display_name(code) or code
+        return Locale.parse(code).get_language_name(code) or code
     except (ValueError, UnknownLocaleError):
         return code
+
+
+def script_language(text: str, centre_locale: str, country: str) -> str:
+    """A BCP 47 tag for text in a client's own script, so that browsers pick a fitting font.
+
+    Bengali script is Bengali; Arabic script is taken as the centre's language when that is
+    written in Arabic script (Sorani in Erbil), else as the country's (Urdu in Islamabad).
+    """
+    if any("\u0980" <= char <= "\u09ff" for char in text):
+        return "bn"
+    if any("\u0600" <= char <= "\u06ff" for char in text):
+        if centre_locale in RIGHT_TO_LEFT:
+            return centre_locale.replace("_", "-")
+        return {"PK": "ur", "AF": "fa-AF"}.get(country, "ar")
+    return "und"

@@ -54,8 +54,9 @@ HEARD_ABOUT = [
 ]
 
 # Languages a client may speak, as CLDR codes; their names come from Babel in the UI locale.
-LANGUAGES = ["ur", "pa", "ps", "sd", "bal", "skr", "prs", "fa", "ar", "ckb", "kmr", "tr",
-             "bn", "syl", "hi", "en"]
+# Dari is fa_AF and Kurmanji is ku, the codes under which CLDR names them.
+LANGUAGES = ["ur", "pa", "ps", "sd", "bal", "skr", "fa_AF", "fa", "ar", "ckb", "ku", "tr",
+             "bn", "hi", "en"]
 
 CONSENT_PURPOSES = [
     ("consent_services", _l("Recording their data to receive the centre's services")),

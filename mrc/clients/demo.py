@@ -333,8 +333,7 @@ BANGLADESH_AREA: tuple[Place, ...] = (
 # A regional language spoken at home in these districts, listed before the national one.
 HOME_LANGUAGE_OF_DISTRICT = {
     "Multan": "skr", "Bahawalpur": "skr", "Rahim Yar Khan": "skr", "Dera Ghazi Khan": "skr",
-    "Duhok": "kmr", "Zakho": "kmr", "Amedi": "kmr", "Akre": "kmr",
-    "Sylhet": "syl", "Moulvibazar": "syl", "Habiganj": "syl", "Sunamganj": "syl",
+    "Duhok": "ku", "Zakho": "ku", "Amedi": "ku", "Akre": "ku",
 }
 
 # A CNIC begins with a province digit followed by division, district and tehsil digits.
@@ -444,7 +443,7 @@ COUNTRY_PROFILES = {"PK": PAKISTAN, "IQ": IRAQ, "BD": BANGLADESH}
 
 PUNJABI_LANGUAGES = (("ur", 1.0), ("pa", 0.9))
 PASHTUN_LANGUAGES = (("ps", 1.0), ("ur", 0.8))
-AFGHAN_LANGUAGES = (("prs", 0.6), ("ps", 0.7), ("ur", 0.4))
+AFGHAN_LANGUAGES = (("fa_AF", 0.6), ("ps", 0.7), ("ur", 0.4))
 COMMUNITIES = {
     "ISB": (
         Community(66, URDU, ISLAMABAD_AREA, (("ur", 1.0), ("pa", 0.5))),
