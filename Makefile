@@ -11,7 +11,9 @@ PORT ?= 5000
 DEMO ?= 1
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test browser pg-available translations-compile
+AXE_VERSION := 4.14.1
+
+.PHONY: run test install install-test browser axe translations-compile
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +43,17 @@ browser:
 	  fi; \
 	fi
 
-test: install-test browser
+# axe-core for the accessibility checks, from the npm registry, kept inside the venv.
+axe:
+	@if [ ! -f $(VENV)/npm/node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@$(AXE_VERSION); \
+	  else \
+	    echo "npm is not installed: accessibility checks will be skipped"; \
+	  fi; \
+	fi
+
+test: install-test browser axe
 	$(BIN)/python -m pytest -p no:cacheprovider
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "PostgreSQL reachable: running the suite again on $(PG_TEST_URL)"; \

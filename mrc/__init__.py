@@ -67,6 +67,7 @@ def _instance_secret_key(instance: Path) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    from mrc import models  # noqa: F401  (every table known before the first query)
     from mrc.i18n import select_locale, select_timezone
 
     db.init_app(app)

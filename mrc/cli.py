@@ -23,6 +23,7 @@ def mrc_cli():
 def init_command():
     """Migrate the database to the newest schema and seed the five centres (idempotent)."""
     from mrc.centres.services import seed_centres
+    from mrc.partners.services import seed_partners
 
     upgrade()
     created = seed_centres()
@@ -30,6 +31,9 @@ def init_command():
         click.echo("Centres created: " + ", ".join(created))
     else:
         click.echo("Database up to date; centres already present.")
+    partners = seed_partners()
+    if partners:
+        click.echo(f"Starter partner directory: {len(partners)} national partners added.")
 
 
 def _read_password(prompt: bool) -> str:

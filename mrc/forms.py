@@ -1,6 +1,9 @@
-"""Form helpers shared by every feature."""
+"""Form helpers shared by every feature: the base form, digit-tolerant fields, options."""
 
+import flask_babel
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, StringField
 from wtforms.widgets import TextInput
 
@@ -51,3 +54,39 @@ class NumberStringField(StringField):
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class _CatalogueTranslations:
+    """WTForms' own messages through the app's catalogue (WTForms ships no Urdu or Bengali)."""
+
+    def gettext(self, string):
+        return flask_babel.gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return flask_babel.ngettext(singular, plural, n)
+
+
+class Form(FlaskForm):
+    """Base of every form: CSRF from Flask-WTF, messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _CatalogueTranslations()
+
+
+# WTForms' built-in messages that our forms can show, listed so that extraction puts them in
+# the catalogue. Their text must stay exactly as WTForms writes it.
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Not a valid choice."),
+    _l("Not a valid date value."),
+    _l("Not a valid integer value."),
+    _l("Invalid input."),
+    _l("Invalid email address."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    lazy_ngettext("Field must be at least %(min)d character long.",
+                  "Field must be at least %(min)d characters long.", 1),
+    lazy_ngettext("Field cannot be longer than %(max)d character.",
+                  "Field cannot be longer than %(max)d characters.", 1),
+)

@@ -57,9 +57,12 @@ def scoped(model, user: User) -> Select:
     """The one scoping function: a SELECT of ``model`` limited to what ``user`` may see.
 
     Every scoped model carries a ``centre_id``. Admins see all centres; everyone else sees
-    their own centre only (a user without a centre sees nothing).
+    their own centre only (a user without a centre sees nothing). A model whose visibility is
+    wider (national partners) says so in a ``visible_to(user)`` class method.
     """
     statement = select(model)
+    if hasattr(model, "visible_to"):
+        return statement.where(model.visible_to(user))
     if user.role == Role.ADMIN:
         return statement
     return statement.where(model.centre_id == user.centre_id)

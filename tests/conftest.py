@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 
 from mrc import create_app
 from mrc.auth.models import Role, User
@@ -84,24 +84,12 @@ def migrated_app(database_url):
         yield app
 
 
-# Tables emptied between tests, children before parents.
-_TABLES_IN_DELETE_ORDER = [
-    "client_search_keys",
-    "client_reference_counters",
-    "audit_events",
-    "clients",
-    "user_sessions",
-    "login_failures",
-    "users",
-    "centres",
-]
-
-
 @pytest.fixture
 def app(migrated_app):
+    """The session's app with every table emptied (children first) and the centres seeded."""
     with migrated_app.app_context():
-        for table in _TABLES_IN_DELETE_ORDER:
-            db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
         db.session.commit()
         seed_centres()
         migrated_app.config.update(FAST_TEST_SETTINGS)

@@ -24,7 +24,7 @@ def test_admin_sees_who_viewed_which_client(app, client, staff):
     assert f"/clients/{reference_id}" in page
     # Filters narrow the list.
     logins = client.get("/audit/?action=login").get_data(as_text=True)
-    assert "LHR-" not in logins and ">login<" in logins
+    assert "LHR-" not in logins and ">Logged in<" in logins
 
 
 def test_audit_date_filter(client, staff):

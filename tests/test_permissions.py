@@ -1,8 +1,16 @@
 """The permission matrix: every route × role × own or other centre.
 
-Every route the app has must appear in ROUTES; a new route without a row fails
-``test_every_route_is_in_the_matrix``.
+Every route the app has must appear in ROUTES here or in a feature's ``tests/matrix_*.py``
+module; a new route without a row fails ``test_every_route_is_in_the_matrix``.
+
+A feature module defines ``ROUTES`` (rows as below), optionally ``POST_BODIES`` (path template
+-> form body), and ``make_objects(staff, own_client, other_client)`` returning two dicts of
+path placeholders: objects at the user's own centre (LHR) and at another centre (ISB).
 """
+
+import importlib
+import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -75,8 +83,18 @@ POST_BODIES = {
 }
 
 
+FEATURE_MODULES = [
+    importlib.import_module(f"tests.{info.name}")
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)])
+    if info.name.startswith("matrix_")
+]
+ALL_ROUTES = ROUTES + [row for module in FEATURE_MODULES for row in module.ROUTES]
+for module in FEATURE_MODULES:
+    POST_BODIES.update(getattr(module, "POST_BODIES", {}))
+
+
 def test_every_route_is_in_the_matrix(app):
-    covered = {(endpoint, method) for endpoint, method, *_ in ROUTES}
+    covered = {(endpoint, method) for endpoint, method, *_ in ALL_ROUTES}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -91,19 +109,25 @@ def _objects(staff):
                           consent_services=True)
         return register_client(Actor(user), data, confirmed_new=True)
 
-    return {
-        "own": {"own_client": client_at(staff.lhr_counsellor).id,
+    own_client, other_client = client_at(staff.lhr_counsellor), client_at(staff.isb_counsellor)
+    objects = {
+        "own": {"own_client": own_client.id,
                 "own_user": make_user(Role.COUNSELLOR, "LHR", username="lhr-other").id,
                 "own_centre": staff.lhr_counsellor.centre_id},
-        "other": {"own_client": client_at(staff.isb_counsellor).id,
+        "other": {"own_client": other_client.id,
                   "own_user": staff.isb_counsellor.id,
                   "own_centre": staff.isb_counsellor.centre_id},
     }
+    for module in FEATURE_MODULES:
+        own, other = module.make_objects(staff, own_client, other_client)
+        objects["own"].update(own)
+        objects["other"].update(other)
+    return objects
 
 
 CASES = [
     (endpoint, method, path, role, scope, expected[role])
-    for endpoint, method, path, own, other in ROUTES
+    for endpoint, method, path, own, other in ALL_ROUTES
     for scope, expected in (("own", own), ("other", other))
     if expected is not None
     for role in ROLES

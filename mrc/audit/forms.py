@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from mrc.audit.services import ACTIONS
-from mrc.forms import options
+from mrc.audit.services import ACTION_LABELS
+from mrc.forms import Form, options
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters read from the query string (GET): nothing personal is in them."""
 
     class Meta:
@@ -22,4 +21,4 @@ class AuditFilterForm(FlaskForm):
     def set_choices(self, users, centres) -> None:
         self.user_id.choices = options([(0, _l("Everyone"))] + [(u.id, u.username) for u in users])
         self.centre_id.choices = options([(0, _l("All centres"))] + [(c.id, c.code) for c in centres])
-        self.action.choices = options([("", _l("All actions"))] + [(a, a) for a in ACTIONS])
+        self.action.choices = options([("", _l("All actions"))] + list(ACTION_LABELS.items()))

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 
 from mrc.actor import Actor
@@ -11,18 +12,25 @@ from mrc.audit.models import AuditEvent
 from mrc.extensions import db
 from mrc.security import scoped
 
-ACTIONS = (
-    "login",
-    "failed_login",
-    "logout",
-    "view",
-    "search",
-    "create",
-    "update",
-    "password_change",
-    "deactivate",
-    "activate",
-)
+ACTION_LABELS = {
+    "login": _l("Logged in"),
+    "failed_login": _l("Failed login"),
+    "logout": _l("Logged out"),
+    "view": _l("Viewed"),
+    "search": _l("Searched"),
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "password_change": _l("Changed own password"),
+    "deactivate": _l("Deactivated"),
+    "activate": _l("Activated"),
+}
+ACTIONS = tuple(ACTION_LABELS)
+
+OBJECT_TYPE_LABELS = {
+    "client": _l("Client"),
+    "user": _l("User"),
+    "centre": _l("Centre"),
+}
 
 
 def record(

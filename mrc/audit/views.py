@@ -2,7 +2,12 @@ from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
 from mrc.audit.forms import AuditFilterForm
-from mrc.audit.services import AuditFilter, filtered_events
+from mrc.audit.services import (
+    ACTION_LABELS,
+    OBJECT_TYPE_LABELS,
+    AuditFilter,
+    filtered_events,
+)
 from mrc.auth.models import Role, User
 from mrc.centres.services import all_centres
 from mrc.clients.models import Client
@@ -41,4 +46,5 @@ def index():
     )
     centre_codes = {centre.id: centre.code for centre in all_centres()}
     return render_template("audit/index.html", form=form, events=events,
-                           client_refs=client_refs, centre_codes=centre_codes)
+                           client_refs=client_refs, centre_codes=centre_codes,
+                           action_labels=ACTION_LABELS, object_type_labels=OBJECT_TYPE_LABELS)

@@ -1,16 +1,15 @@
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from mrc.clients.validation import clean_phone
-from mrc.forms import NumberStringField, options
+from mrc.forms import Form, NumberStringField, options
 from mrc.i18n import LANGUAGES
 
 
-class CentreForm(FlaskForm):
+class CentreForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=80)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,11 +13,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from mrc.clients import choices
 from mrc.clients.services import ClientData
 from mrc.clients.validation import FieldError, check_birth, clean_name, clean_national_id, clean_phone
-from mrc.forms import LocalDigitsIntegerField, NumberStringField, options
+from mrc.forms import Form, LocalDigitsIntegerField, NumberStringField, options
 from mrc.i18n import country_choices, language_name
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Search by name, reference, phone or ID. Sent by POST so terms stay out of URLs and logs."""
 
     term = StringField(
@@ -28,7 +27,7 @@ class SearchForm(FlaskForm):
     page = HiddenField(default="1")
 
 
-class StartRegistrationForm(FlaskForm):
+class StartRegistrationForm(Form):
     """The button beside search results that opens the registration form, carrying the term."""
 
     term = HiddenField()
@@ -43,7 +42,7 @@ def _blank(label):
     return [("", label)]
 
 
-class ClientForm(FlaskForm):
+class ClientForm(Form):
     given_name = StringField(_l("Given name (Latin letters)"), validators=[InputRequired(message=_l("The given name is required."))])
     family_name = StringField(_l("Family name (Latin letters)"))
     given_name_native = StringField(_l("Given name in own script"),

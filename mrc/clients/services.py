@@ -6,7 +6,7 @@ event and commits (or leaves nothing behind on error).
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -216,24 +216,6 @@ def view_client(actor: Actor, client: Client) -> None:
     audit.record(actor, "view", object_type="client", object_id=client.id,
                  centre_id=client.centre_id)
     db.session.commit()
-
-
-@dataclass
-class TimelineEntry:
-    at: datetime
-    text: str
-
-
-def client_timeline(client: Client) -> list[TimelineEntry]:
-    """What happened with the client, newest first. Later features add their own entries."""
-    entries = [
-        TimelineEntry(
-            at=client.created_at,
-            text=str(_l("Registered at %(centre)s by %(name)s",
-                        centre=client.centre.code, name=client.created_by.display_name)),
-        )
-    ]
-    return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
 # --- finding ----------------------------------------------------------------------------------

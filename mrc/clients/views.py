@@ -7,6 +7,7 @@ from mrc.clients import choices, services
 from mrc.clients.forms import ClientForm, SearchForm, StartRegistrationForm
 from mrc.clients.models import Client
 from mrc.clients.search_keys import name_words
+from mrc.clients.timeline import client_timeline
 from mrc.core import current_actor
 from mrc.security import get_scoped_or_404
 
@@ -119,7 +120,7 @@ def show(client_id: int):
         "clients/show.html",
         client=client,
         choices=choices,
-        timeline=services.client_timeline(client),
+        timeline=client_timeline(client, page=request.args.get("page", 1, type=int)),
         show_sensitive=services.may_see_sensitive(current_user, client),
     )
 

@@ -1,0 +1,67 @@
+"""A client's timeline: everything that happened with them, newest first.
+
+Each feature contributes entries through a function ``timeline_entries(client)`` listed in
+``SOURCES``; the timeline merges them. A client's history is short enough to merge in Python.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from mrc.clients.models import Client
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "registration", "counselling", "group_session", "referral", ...
+    text: str
+    url: str | None = None
+
+
+def registration_entries(client: Client) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            at=client.created_at,
+            kind="registration",
+            text=str(_l("Registered at %(centre)s by %(name)s",
+                        centre=client.centre.code, name=client.created_by.display_name)),
+        )
+    ]
+
+
+SOURCES = [registration_entries]
+
+
+@dataclass
+class TimelinePage:
+    items: list[TimelineEntry]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> TimelinePage:
+    entries = [entry for source in SOURCES for entry in source(client)]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    pages = max(1, -(-len(entries) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return TimelinePage(entries[start:start + per_page], page, pages, len(entries))
