@@ -25,7 +25,7 @@ def init_command():
     from mrc.centres.services import seed_centres
     from mrc.partners.services import seed_partners
 
-    upgrade()
+    upgrade(revision="heads")
     created = seed_centres()
     if created:
         click.echo("Centres created: " + ", ".join(created))

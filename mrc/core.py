@@ -13,6 +13,7 @@ from mrc.i18n import (
     RIGHT_TO_LEFT,
     country_name,
     html_lang,
+    isolate,
     language_name,
     script_language,
     text_direction,
@@ -107,6 +108,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.filters["isolate"] = isolate
     app.jinja_env.filters["native_lang"] = lambda client: script_language(
         client.full_name_native, client.centre.default_locale, client.centre.country
     )

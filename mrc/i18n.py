@@ -25,6 +25,15 @@ _DIGIT_TRANSLATION = {
 }
 
 
+def isolate(text) -> str:
+    """Wrap user data placed inside a translated sentence in a Unicode first-strong isolate.
+
+    A Latin name or a phone number inside an Urdu sentence (and an Urdu name inside an English
+    one) then keeps its own direction without reordering the words around it.
+    """
+    return f"\u2068{text}\u2069"
+
+
 def normalise_digits(text: str | None) -> str | None:
     """Replace Arabic-Indic, Persian and Bengali digits with ASCII digits."""
     if text is None:

@@ -49,7 +49,12 @@ class RequestContextClient(FlaskClient):
 
     Tests keep an app context open for their own database work; without this, requests would
     share its ``g`` (and Flask-Login's cached user) and its database session.
+    Its browser asks for English unless a test says otherwise.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
@@ -80,7 +85,7 @@ def migrated_app(database_url):
     with app_for(database_url) as app:
         with app.app_context():
             _drop_everything()
-            upgrade()
+            upgrade(revision="heads")
         yield app
 
 

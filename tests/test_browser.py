@@ -20,10 +20,13 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from flask_babel import force_locale, gettext
+
 from mrc.actor import Actor
 from mrc.clients import services as client_services
 from mrc.clients.models import Client
 from mrc.extensions import db
+from mrc.i18n import isolate
 from tests.conftest import TEST_PASSWORD
 
 try:
@@ -212,7 +215,8 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("User name", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     submit(page, page.get_by_role("button", name="Log in", exact=True))
-    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+    # Whatever the user's language, a logged-in page has the log-out form.
+    expect(page.locator("form[action='/logout'] button")).to_be_visible()
 
 
 def open_clients(page: Page) -> None:
@@ -221,18 +225,24 @@ def open_clients(page: Page) -> None:
     expect(page.get_by_role("heading", level=1, name="Clients", exact=True)).to_be_visible()
 
 
-def search(page: Page, term: str) -> None:
-    page.get_by_label(SEARCH_LABEL, exact=True).fill(term)
-    submit(page, page.get_by_role("search").get_by_role("button", name="Search", exact=True))
+def translated(app, locale: str, text: str, **variables) -> str:
+    """``text`` as the interface shows it in ``locale``."""
+    with app.test_request_context(), force_locale(locale):
+        return gettext(text, **variables)
+
+
+def search(page: Page, term: str, say=lambda text: text) -> None:
+    page.get_by_label(say(SEARCH_LABEL), exact=True).fill(term)
+    submit(page, page.get_by_role("search").get_by_role("button", name=say("Search"), exact=True))
 
 
 def found_heading(page: Page):
     return page.get_by_role("heading", level=2, name=re.compile(r"\b(person|people) found$"))
 
 
-def start_registration(page: Page) -> None:
-    submit(page, page.get_by_role("button", name="Register a new person", exact=True))
-    expect(page.get_by_role("heading", level=1, name=REGISTER_TITLE, exact=True)).to_be_visible()
+def start_registration(page: Page, say=lambda text: text) -> None:
+    submit(page, page.get_by_role("button", name=say("Register a new person"), exact=True))
+    expect(page.get_by_role("heading", level=1, name=say(REGISTER_TITLE), exact=True)).to_be_visible()
 
 
 def fill_registration(page: Page, person: dict) -> None:
@@ -281,7 +291,7 @@ def test_search_register_find_and_duplicate_warning(page, watch, staff):
     expect(page.locator("p.lead")).to_contain_text(reference)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Muhammad Usman")
     expect(page.get_by_role("heading", level=1)).to_contain_text("محمد عثمان")
-    expect(page.get_by_role("status")).to_contain_text(f"registered as {reference}")
+    expect(page.get_by_role("status")).to_contain_text(f"registered as {isolate(reference)}")
     assert client_count() == 1
 
     # Found again by word prefixes in another case, and by the phone in international format.
@@ -391,7 +401,7 @@ def _seed_clients(staff) -> None:
     db.session.commit()
 
 
-def test_right_to_left_after_switching_to_urdu(page, watch, staff):
+def test_right_to_left_after_switching_to_urdu(page, watch, staff, app):
     _seed_clients(staff)
     names = usernames(staff)
     log_in(page, names["lhr_counsellor"])
@@ -425,8 +435,11 @@ def test_right_to_left_after_switching_to_urdu(page, watch, staff):
     page.locator(".site-header").screenshot(path=ARTIFACTS / "header-rtl.png")
 
     # The choice sticks: the next page is right-to-left too (here, the registration form).
-    search(page, "Muhammad")
-    start_registration(page)
+    def urdu(text):
+        return translated(app, "ur", text)
+
+    search(page, "Muhammad", urdu)
+    start_registration(page, urdu)
     expect(html).to_have_attribute("dir", "rtl")
     page.screenshot(path=ARTIFACTS / "register-form-rtl.png", full_page=True)
     watch.assert_clean()
@@ -466,3 +479,105 @@ def test_content_security_policy_allows_every_page(page, watch, staff):
     start_registration(page)
     page.wait_for_timeout(200)  # violations are reported asynchronously
     watch.assert_clean()
+
+
+# --- in the counsellor's own language ------------------------------------------------------------
+
+def test_urdu_speaking_counsellor_registers_a_client_and_reads_urdu(page, watch, staff, app):
+    staff.lhr_counsellor.preferred_locale = "ur"
+    names = usernames(staff)
+
+    def urdu(text, **variables):
+        return translated(app, "ur", text, **variables)
+
+    log_in(page, names["lhr_counsellor"])  # the login page follows the browser: English
+    expect(page.locator("html")).to_have_attribute("lang", "ur")
+    page.get_by_role("navigation", name=urdu("Main")).get_by_role(
+        "link", name=urdu("Clients"), exact=True).click()
+    search(page, "Nasreen Akhtar", urdu)
+    start_registration(page, urdu)
+    page.get_by_label(urdu(CONSENT_SERVICES), exact=True).check()
+    expect(page.get_by_label(urdu("Given name (Latin letters)"), exact=True)).to_have_value("Nasreen")
+    page.get_by_label(urdu("Given name in own script"), exact=True).fill("نسرین")
+    page.get_by_label(urdu("Family name in own script"), exact=True).fill("اختر")
+    page.get_by_label(urdu("Sex"), exact=True).select_option(label=urdu("Female"))
+    # Digits typed on an Urdu keyboard.
+    page.get_by_label(urdu("Year of birth"), exact=True).fill("۱۹۹۸")
+    page.get_by_label(urdu("Phone"), exact=True).fill("۰۳۲۱ ۷۶۵۴۳۲۱")
+    page.get_by_label(urdu("Migration status"), exact=True).select_option(
+        label=urdu("Intending migrant"))
+    submit(page, page.get_by_role("button", name=urdu("Register"), exact=True))
+
+    reference = f"LHR-{karachi_year()}-000001"
+    success = urdu("%(name)s registered as %(reference)s.", name=isolate("Nasreen Akhtar"),
+                   reference=isolate(reference))
+    assert success != "Nasreen Akhtar registered as " + reference + "."
+    expect(page.locator(".flash-success")).to_have_text(success)
+    expect(page.locator(".native-name")).to_have_text("نسرین اختر")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "client-page-ur.png", full_page=True)
+    watch.assert_clean()
+
+
+AXE_PATHS = [
+    Path(os.environ.get("MRC_AXE_PATH", "/nonexistent")),
+    Path(__file__).resolve().parent.parent / ".venv" / "npm" / "node_modules" / "axe-core"
+    / "axe.min.js",
+]
+
+
+def _axe_script() -> Path:
+    for path in AXE_PATHS:
+        if path.is_file():
+            return path
+    if os.environ.get("MRC_REQUIRE_BROWSER") == "1":
+        pytest.fail("axe-core not installed (make test installs it with npm)")
+    pytest.skip("axe-core not installed")
+
+
+@pytest.fixture
+def page_without_csp(browser, live_server, app):
+    """A page that may inject axe-core: our CSP forbids inline scripts, rightly."""
+    context = browser.new_context(base_url=live_server, locale="en-GB", bypass_csp=True,
+                                  timezone_id="Asia/Karachi", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "ur", "bn", "ckb"])
+def test_main_pages_have_no_serious_accessibility_violations(page_without_csp, staff, app, locale):
+    page = page_without_csp
+    axe = _axe_script()
+    _seed_clients(staff)
+    staff.lhr_counsellor.preferred_locale = locale
+    names = usernames(staff)
+    client_id = client_services.list_clients(Actor(staff.lhr_counsellor), page=1,
+                                             per_page=1).items[0].id
+    db.session.commit()
+    page.goto("/login")
+    pages = {"login": "/login"}
+    log_in(page, names["lhr_counsellor"])
+    pages |= {"home": "/", "clients": "/clients/", "client": f"/clients/{client_id}",
+              "edit": f"/clients/{client_id}/edit", "password": "/account/password"}
+    problems = {}
+    for name, path in pages.items():
+        page.goto(path)
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate(
+            """async () => await axe.run(document, {runOnly: {type: 'tag',
+                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+        )
+        serious = [
+            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+            for violation in result["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            problems[name] = serious
+        if name == "client":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / f"client-page-{locale}.png", full_page=True)
+    assert problems == {}

@@ -8,6 +8,7 @@ from mrc.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from mrc.auth.models import Role, User
 from mrc.centres.services import all_centres
 from mrc.core import current_actor, safe_next_url
+from mrc.i18n import isolate
 from mrc.extensions import db
 from mrc.security import require_role
 
@@ -122,7 +123,7 @@ def new_user():
             except services.PolicyError as error:
                 form[error.field].errors.append(str(error))
             else:
-                flash(_("User %(name)s created.", name=user.username), "success")
+                flash(_("User %(name)s created.", name=isolate(user.username)), "success")
                 return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None)
 
@@ -150,6 +151,6 @@ def edit_user(user_id: int):
         except services.PolicyError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash(_("User %(name)s saved.", name=user.username), "success")
+            flash(_("User %(name)s saved.", name=isolate(user.username)), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user)

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from mrc.clients.models import Client
+from mrc.i18n import isolate
 
 
 @dataclass
@@ -26,7 +27,7 @@ def registration_entries(client: Client) -> list[TimelineEntry]:
             at=client.created_at,
             kind="registration",
             text=str(_l("Registered at %(centre)s by %(name)s",
-                        centre=client.centre.code, name=client.created_by.display_name)),
+                        centre=client.centre.code, name=isolate(client.created_by.display_name))),
         )
     ]
 

@@ -9,6 +9,7 @@ from mrc.clients.models import Client
 from mrc.clients.search_keys import name_words
 from mrc.clients.timeline import client_timeline
 from mrc.core import current_actor
+from mrc.i18n import isolate
 from mrc.security import get_scoped_or_404
 
 blueprint = Blueprint("clients", __name__, url_prefix="/clients")
@@ -94,8 +95,8 @@ def register():
         except services.PossibleDuplicates as duplicates:
             candidates = duplicates.candidates
         else:
-            flash(_("%(name)s registered as %(reference)s.", name=client.full_name,
-                    reference=client.reference), "success")
+            flash(_("%(name)s registered as %(reference)s.", name=isolate(client.full_name),
+                    reference=isolate(client.reference)), "success")
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template("clients/form.html", form=form, client=None, candidates=candidates,
                            show_sensitive=True)
