@@ -94,9 +94,14 @@ def _register_blueprints(app: Flask) -> None:
     from mrc.centres.views import blueprint as centres_blueprint
     from mrc.clients.views import blueprint as clients_blueprint
     from mrc.core import blueprint as core_blueprint
+    from mrc.counselling.views import blueprint as counselling_blueprint
+    from mrc.group_sessions.views import blueprint as group_sessions_blueprint
+    from mrc.partners.views import blueprint as partners_blueprint
+    from mrc.referrals.views import blueprint as referrals_blueprint
 
     for blueprint in (core_blueprint, auth_blueprint, centres_blueprint, clients_blueprint,
-                      audit_blueprint):
+                      audit_blueprint, counselling_blueprint, partners_blueprint,
+                      referrals_blueprint, group_sessions_blueprint):
         app.register_blueprint(blueprint)
 
 

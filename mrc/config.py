@@ -52,6 +52,7 @@ class DefaultConfig:
     PROXY_COUNT = 0
 
     CLIENTS_PER_PAGE = 25
+    REFERRAL_NO_ANSWER_DAYS = 7  # a referral still "made" after this many days needs action
     AUDIT_EVENTS_PER_PAGE = 50
 
 

@@ -36,13 +36,43 @@ def safe_next_url(target: str | None) -> str | None:
 
 @blueprint.route("/")
 def home():
+    """Today's work: follow-ups due and overdue, referrals needing action, recent clients.
+
+    Counsellors see their own; managers see the whole centre, a table per counsellor, and can
+    narrow the lists to one counsellor.
+    """
+    from mrc.auth.models import Role
+    from mrc.centres.services import centre_today
     from mrc.clients import services as clients
+    from mrc.counselling import services as counselling
+    from mrc.database import utcnow
+    from mrc.referrals import choices as referral_choices
+    from mrc.referrals import services as referrals
 
     actor = current_actor()
+    user = actor.user
+    today = centre_today(user.centre) if user.centre else utcnow().date()
+    counsellor_id = None
+    if user.role != Role.COUNSELLOR:
+        counsellor_id = request.args.get("counsellor", type=int)
+    due_today, overdue = counselling.follow_ups_due(actor, today=today,
+                                                    counsellor_id=counsellor_id)
+    per_counsellor = []
+    if user.role != Role.COUNSELLOR and user.centre:
+        for person, due, late in counselling.follow_up_counts_by_counsellor(actor, today=today):
+            waiting = referrals.count_referrals_needing_action(actor, counsellor_id=person.id)
+            per_counsellor.append((person, due, late, waiting))
     return render_template(
         "home.html",
+        today=today,
+        due_today=due_today,
+        overdue=overdue,
+        referrals_waiting=referrals.referrals_needing_action(actor, counsellor_id=counsellor_id),
+        per_counsellor=per_counsellor,
+        counsellor_id=counsellor_id,
         recent=clients.recent_clients(actor),
         registered_today=clients.registered_today_count(actor),
+        referral_choices=referral_choices,
     )
 
 

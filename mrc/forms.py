@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, StringField
+from wtforms.validators import Regexp
 from wtforms.widgets import TextInput
 
 from mrc.i18n import normalise_digits
@@ -49,6 +50,15 @@ class NumberStringField(StringField):
             self.data = normalise_digits(valuelist[0]).strip()
         else:
             self.data = ""
+
+
+# Enough to catch typing mistakes; whether an address exists only sending mail can tell.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def email_address() -> Regexp:
+    """Validator for an email address field."""
+    return Regexp(EMAIL_PATTERN, message=_l("This is not a valid email address."))
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -45,3 +45,23 @@ def test_audit_events_cannot_be_changed_or_deleted(app, staff):
     with pytest.raises(AppendOnlyError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_admin_saves_a_centre_with_contact_details(client, staff):
+    from mrc.centres.models import Centre
+    from tests.conftest import post_form
+
+    login(client, staff.admin)
+    centre = db.session.scalar(select(Centre).where(Centre.code == "LHR"))
+    response = post_form(client, f"/centres/{centre.id}", {
+        "name": centre.name, "city": "Lahore", "address": "Punjab Labour Department, Lahore",
+        "phone": "042 99201234", "email": "mrc.lahore@example.org", "default_locale": "ur",
+        "timezone": "Asia/Karachi", "active": "y"}, token_from=f"/centres/{centre.id}")
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Centre, centre.id)
+    assert saved.email == "mrc.lahore@example.org" and saved.phone == "+924299201234"
+    bad = post_form(client, f"/centres/{centre.id}", {
+        "name": centre.name, "city": "Lahore", "email": "not an address",
+        "default_locale": "ur", "timezone": "Asia/Karachi"}, token_from=f"/centres/{centre.id}")
+    assert 'id="email-error"' in bad.get_data(as_text=True)

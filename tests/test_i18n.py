@@ -111,6 +111,8 @@ class _VisibleText(HTMLParser):
 
 
 ACRONYMS = {"MRC", "CNIC", "NID", "ID", "PDO"}
+# Names people see in Latin letters whatever the language.
+BRAND_NAMES = {"WhatsApp", "Imo", "Viber"}
 
 
 def english_left(html: str, data_values: set[str]) -> list[str]:
@@ -121,8 +123,8 @@ def english_left(html: str, data_values: set[str]) -> list[str]:
     for chunk in parser.chunks:
         for value in sorted(data_values, key=len, reverse=True):
             chunk = chunk.replace(value, " ")
-        words = [w for w in re.findall(r"[A-Za-z]{3,}", chunk) if w not in ACRONYMS
-                 and not w.isupper()]
+        words = [w for w in re.findall(r"[A-Za-z]{3,}", chunk)
+                 if w not in ACRONYMS | BRAND_NAMES and not w.isupper()]
         if words:
             leftovers.append(chunk.strip())
     return leftovers
@@ -141,8 +143,63 @@ def _data_values(staff, client_row) -> set[str]:
     return {value for value in values if value}
 
 
-def _manager_pages(client_row, staff):
+def _casework(staff, client_row) -> dict:
+    """One of each casework record at Lahore, made through the services."""
+    from datetime import timedelta
+
+    from mrc.actor import Actor
+    from mrc.centres.services import centre_today
+    from mrc.counselling.services import SessionData, log_session
+    from mrc.database import utcnow
+    from mrc.group_sessions.services import GroupSessionData, add_attendee, create_group_session
+    from mrc.partners.models import Partner
+    from mrc.partners.services import seed_partners
+    from mrc.referrals.services import ReferralData, make_referral
+
+    actor = Actor(staff.lhr_counsellor)
+    today = centre_today(client_row.centre)
+    seed_partners()
+    partner = db.session.scalar(select(Partner).where(Partner.name.like("Protectorate%Lahore")))
+    client_row.consent_referral_sharing = True
+    db.session.commit()
+    counselling = log_session(actor, client_row, SessionData(
+        held_at=utcnow() - timedelta(hours=1), counsellor_id=staff.lhr_counsellor.id,
+        channel="walk_in", duration_minutes=20, topics=["legal_pathways"],
+        follow_up_on=today + timedelta(days=2)))
+    group = create_group_session(actor, GroupSessionData(
+        kind="pdo", starts_at=utcnow() - timedelta(hours=2), venue="MRC Lahore",
+        venue_type="centre", topics="legal_pathways", destination_country="SA"))
+    add_attendee(actor, group, client_row)
+    referral = make_referral(actor, client_row, ReferralData(
+        partner_id=partner.id, service="emigration_registration", reason="Clearance",
+        urgency="routine", follow_up_due=today + timedelta(days=7)))
+    return {"counselling": counselling.id, "group": group.id, "partner": partner.id,
+            "partner_name": partner.name, "referral": referral.id}
+
+
+def _manager_pages(client_row, staff, casework):
+    c = casework
     return [
+        ("GET", "/counselling/mine", None),
+        ("GET", f"/clients/{client_row.id}/counselling/new", None),
+        ("POST", f"/clients/{client_row.id}/counselling/new", {"duration_minutes": "0"}),
+        ("GET", f"/counselling/{c['counselling']}", None),
+        ("GET", f"/counselling/{c['counselling']}/edit", None),
+        ("GET", "/group-sessions/", None),
+        ("GET", "/group-sessions/new", None),
+        ("POST", "/group-sessions/new", {"kind": "pdo"}),
+        ("GET", f"/group-sessions/{c['group']}", None),
+        ("GET", f"/group-sessions/{c['group']}/edit", None),
+        ("GET", f"/group-sessions/{c['group']}/sheet", None),
+        ("GET", "/partners/", None),
+        ("GET", "/partners/new", None),
+        ("GET", f"/partners/{c['partner']}", None),
+        ("GET", f"/partners/{c['partner']}/edit", None),
+        ("GET", "/referrals/", None),
+        ("GET", "/referrals/?show=all", None),
+        ("GET", f"/clients/{client_row.id}/referrals/new", None),
+        ("POST", f"/clients/{client_row.id}/referrals/new", {"reason": ""}),
+        ("GET", f"/referrals/{c['referral']}", None),
         ("GET", "/", None),
         ("GET", "/clients/", None),
         ("POST", "/clients/", {"term": "usman"}),
@@ -168,7 +225,12 @@ def test_no_english_left_on_the_pages_counsellors_and_managers_use(app, client, 
     login(counsellor, staff.lhr_counsellor)
     register(counsellor)
     client_row = db.session.scalar(select(Client))
-    data_values = _data_values(staff, client_row)
+    casework = _casework(staff, client_row)
+    from mrc.partners.models import Partner
+
+    partner_names = set(db.session.scalars(select(Partner.name)))
+    partner_names |= set(db.session.scalars(select(Partner.city)))
+    data_values = _data_values(staff, client_row) | partner_names | {"MRC Lahore", "Clearance"}
 
     anonymous = app.test_client()
     post_form(anonymous, "/language", {"locale": locale}, token_from="/login")
@@ -177,7 +239,7 @@ def test_no_english_left_on_the_pages_counsellors_and_managers_use(app, client, 
 
     login(client, staff.lhr_manager)
     post_form(client, "/language", {"locale": locale})
-    for method, path, body in _manager_pages(client_row, staff):
+    for method, path, body in _manager_pages(client_row, staff, casework):
         if method == "GET":
             html = client.get(path).get_data(as_text=True)
         else:

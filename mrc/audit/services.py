@@ -30,6 +30,10 @@ OBJECT_TYPE_LABELS = {
     "client": _l("Client"),
     "user": _l("User"),
     "centre": _l("Centre"),
+    "counselling_session": _l("Counselling session"),
+    "group_session": _l("Group session"),
+    "partner": _l("Partner organisation"),
+    "referral": _l("Referral"),
 }
 
 

@@ -2,10 +2,10 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from mrc.clients.validation import clean_phone
-from mrc.forms import Form, NumberStringField, options
+from mrc.forms import Form, NumberStringField, email_address, options
 from mrc.i18n import LANGUAGES
 
 
@@ -14,7 +14,7 @@ class CentreForm(Form):
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=80)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     phone = NumberStringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    email = StringField(_l("Email"), validators=[Optional(), Email(message=_l("This is not a valid email address.")), Length(max=120)])
+    email = StringField(_l("Email"), validators=[Optional(), email_address(), Length(max=120)])
     default_locale = SelectField(_l("Default language"), choices=options(LANGUAGES.items()))
     timezone = SelectField(_l("Time zone"))
     active = BooleanField(_l("Active"))

@@ -14,7 +14,7 @@ from mrc.clients import choices
 from mrc.clients.services import ClientData
 from mrc.clients.validation import FieldError, check_birth, clean_name, clean_national_id, clean_phone
 from mrc.forms import Form, LocalDigitsIntegerField, NumberStringField, options
-from mrc.i18n import country_choices, language_name
+from mrc.i18n import country_choices, isolate, language_name
 
 
 class SearchForm(Form):
@@ -58,7 +58,12 @@ class ClientForm(Form):
     nationality = SelectField(_l("Nationality"), validators=[InputRequired()])
     national_id = NumberStringField(_l("National ID number"),
                                     description=_l("CNIC, NID or national card number."))
-    phone = NumberStringField(_l("Phone"), description=_l("For example 0300 1234567 or +92 300 1234567."))
+    phone = NumberStringField(
+        _l("Phone"),
+        # Isolated so that the digit groups keep their order inside right-to-left text.
+        description=_l("For example %(local)s or %(international)s.",
+                       local=isolate("0300 1234567"), international=isolate("+92 300 1234567")),
+    )
     province = StringField(_l("Province or governorate"), validators=[Length(max=80)])
     district = StringField(_l("District"), validators=[Length(max=80)])
     education = SelectField(_l("Education"), choices=options(_blank(_l("Not known")) + choices.EDUCATION),

@@ -32,7 +32,25 @@ def registration_entries(client: Client) -> list[TimelineEntry]:
     ]
 
 
-SOURCES = [registration_entries]
+def counselling_entries(client: Client) -> list[TimelineEntry]:
+    from mrc.counselling.services import timeline_entries  # imported late: it imports clients
+
+    return timeline_entries(client)
+
+
+def referral_entries(client: Client) -> list[TimelineEntry]:
+    from mrc.referrals.services import timeline_entries  # imported late: it imports clients
+
+    return timeline_entries(client)
+
+
+def group_session_entries(client: Client) -> list[TimelineEntry]:
+    from mrc.group_sessions.timeline import timeline_entries  # imported late: it imports clients
+
+    return timeline_entries(client)
+
+
+SOURCES = [registration_entries, counselling_entries, referral_entries, group_session_entries]
 
 
 @dataclass

@@ -74,6 +74,8 @@ def register():
         flash(_("Search for the person first; the register button is beside the results."), "info")
         return redirect(url_for("clients.index"))
 
+    # Registering from a group session's page: the new person is added to it afterwards.
+    return_to_group_session = (request.form.get("return_to_group_session") or "")[:12]
     if "start" in request.form:
         start_form = StartRegistrationForm()
         if not start_form.validate_on_submit():
@@ -81,7 +83,7 @@ def register():
         form = _client_form(formdata=None)
         _prefill_from_search(form, start_form.term.data or "")
         return render_template("clients/form.html", form=form, client=None, candidates=None,
-                               show_sensitive=True)
+                               show_sensitive=True, return_to_group_session=return_to_group_session)
 
     form = _client_form(formdata=request.form)
     candidates = None
@@ -97,9 +99,17 @@ def register():
         else:
             flash(_("%(name)s registered as %(reference)s.", name=isolate(client.full_name),
                     reference=isolate(client.reference)), "success")
+            if return_to_group_session:
+                from mrc.group_sessions.services import add_registered_client
+
+                group_session = add_registered_client(current_actor(), return_to_group_session,
+                                                      client)
+                if group_session is not None:
+                    return redirect(url_for("group_sessions.show",
+                                            group_session_id=group_session.id))
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template("clients/form.html", form=form, client=None, candidates=candidates,
-                           show_sensitive=True)
+                           show_sensitive=True, return_to_group_session=return_to_group_session)
 
 
 def _prefill_from_search(form: ClientForm, term: str) -> None:

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from mrc.clients.choices import label_for  # noqa: F401  (templates use choices.label_for)
+
 KINDS = [
     ("government", _l("Government")),
     ("ngo", _l("Non-governmental organisation")),

@@ -1,0 +1,1 @@
+"""Individual counselling sessions with one client, their edit history and follow-ups."""

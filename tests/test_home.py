@@ -1,0 +1,109 @@
+"""The home page: today's follow-ups, overdue ones, referrals needing action, per counsellor."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from mrc.actor import Actor
+from mrc.centres import services as centre_services
+from mrc.centres.services import centre_today
+from mrc.clients.services import ClientData, register_client
+from mrc.counselling.services import SessionData, log_session
+from mrc.database import utcnow
+from mrc.extensions import db
+from mrc.partners.models import Partner
+from mrc.partners.services import seed_partners
+from mrc.referrals.services import ReferralData, make_referral
+from tests.conftest import login
+
+
+@pytest.fixture
+def casework(staff):
+    """A Lahore client with a session whose follow-up is tomorrow and a referral due in 3 days."""
+    counsellor = Actor(staff.lhr_counsellor)
+    client_row = register_client(counsellor, ClientData(
+        given_name="Kamran", family_name="Akmal", sex="male", nationality="PK",
+        migration_status="intending", birth_year=1990, consent_services=True,
+        consent_referral_sharing=True), confirmed_new=True)
+    centre = client_row.centre
+    today = centre_today(centre)
+    held = datetime.combine(today, time(10, 0), tzinfo=ZoneInfo(centre.timezone))
+    session_row = log_session(counsellor, client_row, SessionData(
+        held_at=min(held, utcnow()), counsellor_id=staff.lhr_counsellor.id, channel="messaging",
+        duration_minutes=15, topics=["fraudulent_recruitment"],
+        follow_up_on=today + timedelta(days=1)))
+    seed_partners()
+    protectorate = db.session.scalar(
+        select(Partner).where(Partner.name == "Protectorate of Emigrants, Lahore"))
+    referral = make_referral(counsellor, client_row, ReferralData(
+        partner_id=protectorate.id, service="emigration_registration", reason="Registration",
+        urgency="routine", follow_up_due=today + timedelta(days=3)))
+    return client_row, session_row, referral
+
+
+def move_clock(monkeypatch, days: int) -> None:
+    """Make every centre's 'now' ``days`` later."""
+    later = utcnow() + timedelta(days=days)
+    monkeypatch.setattr(centre_services, "utcnow", lambda: later)
+
+
+def test_follow_up_tomorrow_is_not_due_today(client, staff, casework):
+    login(client, staff.lhr_counsellor)
+    page = client.get("/").get_data(as_text=True)
+    assert "No follow-ups are due." in page
+    assert "No referrals need action." in page
+    assert "Kamran Akmal" in page  # recent clients
+
+
+def test_the_next_day_the_follow_up_is_due_and_then_overdue(client, staff, casework,
+                                                            monkeypatch):
+    _client_row, session_row, _referral = casework
+    login(client, staff.lhr_counsellor)
+    move_clock(monkeypatch, 1)
+    page = client.get("/").get_data(as_text=True)
+    assert f"/counselling/{session_row.id}" in page and "overdue</strong>" not in page
+    move_clock(monkeypatch, 2)
+    page = client.get("/").get_data(as_text=True)
+    assert f"/counselling/{session_row.id}" in page and "overdue</strong>" in page
+
+
+def test_referral_needs_action_when_its_follow_up_is_due(client, staff, casework, monkeypatch):
+    _client_row, _session_row, referral = casework
+    login(client, staff.lhr_counsellor)
+    move_clock(monkeypatch, 3)
+    page = client.get("/").get_data(as_text=True)
+    assert f"/referrals/{referral.id}" in page
+
+
+def test_manager_sees_the_centre_per_counsellor_and_can_narrow_it(client, staff, casework,
+                                                                   monkeypatch):
+    _client_row, session_row, referral = casework
+    login(client, staff.lhr_manager)
+    move_clock(monkeypatch, 3)
+    page = client.get("/").get_data(as_text=True)
+    assert "By counsellor" in page
+    row = page.split(f"?counsellor={staff.lhr_counsellor.id}")[1].split("</tr>")[0]
+    assert [cell.strip() for cell in row.split("<td>")[1:]] == ["0</td>", "1</td>", "1</td>"]
+    assert f"/counselling/{session_row.id}" in page and f"/referrals/{referral.id}" in page
+    narrowed = client.get(f"/?counsellor={staff.lhr_manager.id}").get_data(as_text=True)
+    assert f"/counselling/{session_row.id}" not in narrowed
+    assert "Show the whole centre" in narrowed
+
+
+def test_other_centre_sees_none_of_it(client, staff, casework, monkeypatch):
+    _client_row, session_row, referral = casework
+    login(client, staff.isb_manager)
+    move_clock(monkeypatch, 3)
+    page = client.get("/").get_data(as_text=True)
+    assert f"/counselling/{session_row.id}" not in page
+    assert f"/referrals/{referral.id}" not in page
+    assert "Kamran" not in page
+
+
+def test_counsellor_cannot_look_at_a_colleagues_list(client, staff, casework, monkeypatch):
+    login(client, staff.isb_counsellor)
+    move_clock(monkeypatch, 3)
+    page = client.get(f"/?counsellor={staff.lhr_counsellor.id}").get_data(as_text=True)
+    assert "By counsellor" not in page and "Kamran" not in page
