@@ -155,3 +155,40 @@ def test_counselling_pages_have_no_serious_accessibility_violations(page_without
             problems[name] = serious
         page.screenshot(path=ARTIFACTS / f"counselling-{name}-{locale}.png", full_page=True)
     assert problems == {}
+
+
+def test_overdue_follow_up_shows_on_the_home_page_the_next_day(page, watch, staff, monkeypatch):
+    from mrc.centres import services as centre_services
+
+    actor = Actor(staff.lhr_counsellor)
+    client_row = client_services.register_client(actor, client_services.ClientData(
+        given_name="Kamran", family_name="Akmal", sex="male", nationality="PK",
+        migration_status="intending", birth_year=1990, consent_services=True,
+    ), confirmed_new=True)
+    tomorrow = datetime.now(KARACHI).date() + timedelta(days=1)
+    counselling_services.log_session(actor, client_row, counselling_services.SessionData(
+        held_at=datetime.now(UTC) - timedelta(minutes=30), counsellor_id=staff.lhr_counsellor.id,
+        channel="messaging", duration_minutes=15, topics=["fraudulent_recruitment"],
+        follow_up_on=tomorrow))
+    names = usernames(staff)
+
+    log_in(page, names["lhr_counsellor"])
+    follow_ups = page.get_by_role("heading", name="Follow-ups due today and overdue")
+    expect(follow_ups).to_be_visible()
+    expect(page.get_by_text("No follow-ups are due.")).to_be_visible()
+
+    # The next day the follow-up is due; the day after, it is overdue.
+    now = datetime.now(UTC)
+    monkeypatch.setattr(centre_services, "utcnow", lambda: now + timedelta(days=1))
+    page.reload()
+    row = page.locator("table.data tr", has_text="Kamran Akmal").first
+    expect(row).to_be_visible()
+    expect(row).not_to_contain_text("overdue")
+    monkeypatch.setattr(centre_services, "utcnow", lambda: now + timedelta(days=2))
+    page.reload()
+    row = page.locator("table.data tr.overdue", has_text="Kamran Akmal")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("overdue")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "home-overdue.png", full_page=True)
+    watch.assert_clean()
