@@ -535,6 +535,20 @@ def _axe_script() -> Path:
     pytest.skip("axe-core not installed")
 
 
+def serious_accessibility_violations(page: Page, axe: Path) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.fixture
 def page_without_csp(browser, live_server, app):
     """A page that may inject axe-core: our CSP forbids inline scripts, rightly."""
@@ -565,16 +579,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page_without_csp, s
     problems = {}
     for name, path in pages.items():
         page.goto(path)
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate(
-            """async () => await axe.run(document, {runOnly: {type: 'tag',
-                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-        )
-        serious = [
-            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-            for violation in result["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
+        serious = serious_accessibility_violations(page, axe)
         if serious:
             problems[name] = serious
         if name == "client":

@@ -18,6 +18,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
     expect,
     live_server,
     _axe_script,
+    serious_accessibility_violations,
     log_in,
     open_clients,
     page,
@@ -141,16 +142,7 @@ def test_counselling_pages_have_no_serious_accessibility_violations(page_without
         if name == "new":  # with errors beside the fields
             submit(page, page.locator("form.counselling-form button[type=submit]"))
             expect(page.locator("p.error").first).to_be_visible()
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate(
-            """async () => await axe.run(document, {runOnly: {type: 'tag',
-                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-        )
-        serious = [
-            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-            for violation in result["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
+        serious = serious_accessibility_violations(page, axe)
         if serious:
             problems[name] = serious
         page.screenshot(path=ARTIFACTS / f"counselling-{name}-{locale}.png", full_page=True)

@@ -15,6 +15,7 @@ from mrc.group_sessions.models import GroupSessionAttendee
 from tests.test_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     _axe_script,
+    serious_accessibility_violations,
     assert_terms_not_in_urls,
     browser,
     expect,
@@ -197,16 +198,7 @@ def test_group_session_pages_have_no_serious_accessibility_violations(page_witho
             page.locator("#term").fill(people[0][:4])
             expect(page.get_by_role("listbox").get_by_role("option")).to_have_count(1)
             page.keyboard.press("ArrowDown")
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate(
-            """async () => await axe.run(document, {runOnly: {type: 'tag',
-                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-        )
-        serious = [
-            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-            for violation in result["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
+        serious = serious_accessibility_violations(page, axe)
         if serious:
             problems[name] = serious
     ARTIFACTS.mkdir(exist_ok=True)

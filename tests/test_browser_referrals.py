@@ -20,7 +20,6 @@ from mrc.partners.services import seed_partners
 from mrc.referrals.models import Referral
 from mrc.referrals.services import ReferralData, make_referral
 from mrc.referrals.services import change_status as move_referral
-from tests.conftest import TEST_PASSWORD
 from tests.test_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     _axe_script,
@@ -30,6 +29,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
     log_in,
     page,
     page_without_csp,
+    serious_accessibility_violations,
     submit,
     usernames,
     watch,
@@ -201,12 +201,12 @@ def test_referral_and_partner_pages_have_no_serious_accessibility_violations(
     staff.lhr_manager.preferred_locale = locale
     manager = staff.lhr_manager.username
     db.session.commit()
-    _log_in_any_language(page, manager)
+    log_in(page, manager)
     problems = {}
     for name, path in paths.items():
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", locale)
-        problems[name] = _serious(page, axe)
+        problems[name] = serious_accessibility_violations(page, axe)
         if name in ("referral", "new partner"):
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / f"{name.replace(' ', '-')}-{locale}.png",
@@ -214,28 +214,7 @@ def test_referral_and_partner_pages_have_no_serious_accessibility_violations(
     page.goto(paths["new referral"])
     submit(page, page.locator("form.referral-form button[type=submit]"))
     expect(page.locator("p.error").first).to_be_visible()  # errors beside the fields
-    problems["new referral with errors"] = _serious(page, axe)
+    problems["new referral with errors"] = serious_accessibility_violations(page, axe)
     assert referral_count() == 1  # the refused form saved nothing
     assert {name: found for name, found in problems.items() if found} == {}
 
-
-def _log_in_any_language(page, username: str) -> None:
-    """Log in; the login page follows the browser (English), the rest the user's language."""
-    page.goto("/login")
-    page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    submit(page, page.get_by_role("button", name="Log in", exact=True))
-    expect(page.locator("form.inline-form button[type=submit]")).to_be_visible()
-
-
-def _serious(page, axe) -> list[str]:
-    page.add_script_tag(path=str(axe))
-    result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [
-        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-        for violation in result["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]

@@ -20,6 +20,7 @@ from mrc.auth.passwords import (
     verify_password,
 )
 from mrc.database import utcnow
+from mrc.errors import FieldError
 from mrc.extensions import db
 
 
@@ -27,19 +28,11 @@ class AuthError(Exception):
     """A refusal whose message is safe and translated for the person logging in."""
 
 
-class PolicyError(ValueError):
-    """A request that breaks a rule (password policy, role limits).
-
-    ``message`` is translated; ``field`` names the form field it belongs beside.
-    """
+class PolicyError(FieldError):
+    """A request that breaks a rule (password policy, role limits)."""
 
     def __init__(self, message, field: str):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
+        super().__init__(field, message)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 
 from mrc.clients.search_keys import identifier_key, parse_phone
+from mrc.errors import FieldError
 from mrc.i18n import isolate, normalise_digits
 
 NAME_MAX_LENGTH = 100
@@ -125,10 +126,3 @@ def check_birth(date_of_birth: date | None, birth_year: int | None, today: date)
             _l("The age must be between %(low)d and %(high)d years.", low=MIN_AGE, high=MAX_AGE),
         )
     return birth_year
-
-
-class FieldError(ValueError):
-    def __init__(self, field: str, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message

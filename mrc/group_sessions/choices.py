@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from mrc.clients.choices import SEX, label_for
+from mrc.counselling.choices import TOPICS as COUNSELLING_TOPICS
 
 KINDS = [
     ("pdo", _l("Pre-departure orientation")),
@@ -20,18 +21,7 @@ VENUE_TYPES = [
 ]
 
 # The same topics as individual counselling, so that statistics can put them side by side.
-TOPICS = [
-    ("legal_pathways", _l("Legal pathways")),
-    ("recruitment_visas", _l("Recruitment and visas")),
-    ("fraudulent_recruitment", _l("Fraudulent recruitment")),
-    ("rights_contracts", _l("Rights and contracts")),
-    ("skills_training", _l("Skills and training")),
-    ("education_abroad", _l("Education abroad")),
-    ("remittances", _l("Remittances")),
-    ("return_reintegration", _l("Return and reintegration")),
-    ("trafficking_smuggling", _l("Trafficking and smuggling risks")),
-    ("other", _l("Other")),
-]
+TOPICS = COUNSELLING_TOPICS
 
 # People counted without registering: the sexes a facilitator can count in a room.
 HEAD_COUNT_SEXES = [(value, label) for value, label in SEX if value != "not_stated"]

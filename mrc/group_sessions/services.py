@@ -19,6 +19,7 @@ from mrc.centres.models import Centre
 from mrc.centres.services import centre_now
 from mrc.clients.models import Client
 from mrc.clients.services import search_condition
+from mrc.errors import FieldError
 from mrc.extensions import db
 from mrc.group_sessions import choices
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
@@ -48,13 +49,8 @@ class GroupSessionData:
         return cls(**{f.name: getattr(group_session, f.name) for f in fields(cls)})
 
 
-class GroupSessionError(ValueError):
+class GroupSessionError(FieldError):
     """Input the service refuses; ``field`` names the form field the message belongs beside."""
-
-    def __init__(self, field: str | None, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 class NotInCentre(LookupError):

@@ -22,6 +22,7 @@ from mrc.centres.services import all_centres, centre_today
 from mrc.clients.models import Client
 from mrc.clients.timeline import TimelineEntry
 from mrc.database import utcnow
+from mrc.errors import FieldError
 from mrc.extensions import db
 from mrc.i18n import isolate
 from mrc.partners.models import Partner
@@ -49,16 +50,11 @@ TERMINAL_STATUSES = tuple(status for status, targets in ALLOWED_TRANSITIONS.item
 DEFAULT_FOLLOW_UP_DAYS = 7
 
 
-class ReferralError(ValueError):
+class ReferralError(FieldError):
     """A refusal shown beside the form field named ``field``; nothing was saved."""
 
     def __init__(self, message, field: str):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
+        super().__init__(field, message)
 
 
 class ConsentRefused(ReferralError):
