@@ -1,5 +1,6 @@
 """The MRC case-management service: ``create_app()`` builds a configured Flask application."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -25,7 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        # MRC_INSTANCE_PATH runs the service on another instance folder (e.g. a restored backup).
+        instance_path=os.path.abspath(os.environ.get("MRC_INSTANCE_PATH")
+                                      or PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(TEMPLATE_FOLDER),
         static_folder=str(STATIC_FOLDER),
@@ -98,10 +101,11 @@ def _register_blueprints(app: Flask) -> None:
     from mrc.group_sessions.views import blueprint as group_sessions_blueprint
     from mrc.partners.views import blueprint as partners_blueprint
     from mrc.referrals.views import blueprint as referrals_blueprint
+    from mrc.stats.views import blueprint as stats_blueprint
 
     for blueprint in (core_blueprint, auth_blueprint, centres_blueprint, clients_blueprint,
                       audit_blueprint, counselling_blueprint, partners_blueprint,
-                      referrals_blueprint, group_sessions_blueprint):
+                      referrals_blueprint, group_sessions_blueprint, stats_blueprint):
         app.register_blueprint(blueprint)
 
 
