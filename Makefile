@@ -34,10 +34,10 @@ run: install
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium and Noto fonts for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	    echo "Installing Chromium, Noto fonts and poppler-utils for the browser and print tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core poppler-utils >/dev/null; \
 	  else \
 	    echo "Chromium is not installed: browser tests will be skipped (apt-get install chromium fonts-noto-core)"; \
 	  fi; \

@@ -1,0 +1,1 @@
+"""Printed information sheets (PDF)."""
