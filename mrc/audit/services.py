@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "password_change": _l("Changed own password"),
     "deactivate": _l("Deactivated"),
     "activate": _l("Activated"),
+    "export": _l("Exported"),
 }
 ACTIONS = tuple(ACTION_LABELS)
 
@@ -34,6 +35,7 @@ OBJECT_TYPE_LABELS = {
     "group_session": _l("Group session"),
     "partner": _l("Partner organisation"),
     "referral": _l("Referral"),
+    "statistics": _l("Statistics"),
 }
 
 

@@ -1,0 +1,435 @@
+"""Monthly statistics: a hand-built data set and the tables expected from it.
+
+The month under test is March 2026 (previous month February 2026, a year before March 2025).
+Lahore (LHR) and Islamabad keep Asia/Karachi (UTC+5), Dhaka (DAC) Asia/Dhaka (UTC+6).
+"""
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from mrc.actor import Actor
+from mrc.audit.models import AuditEvent
+from mrc.centres.services import centre_today
+from mrc.clients.models import Client
+from mrc.counselling.models import CounsellingSession
+from mrc.extensions import db
+from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
+from mrc.partners.models import Partner
+from mrc.referrals.models import Referral, ReferralStatusChange
+from mrc.stats import services
+from mrc.stats.services import Period, StatisticsAccessDenied, monthly_statistics, neutralise
+from tests.conftest import centre, login
+
+MARCH = date(2026, 3, 1)
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+_references = iter(range(1, 1000))
+
+
+def make_client(user, code, sex, *, created_at, date_of_birth=None, birth_year=None,
+                anonymised_at=None) -> Client:
+    client = Client(
+        reference=f"{code}-TEST-{next(_references):06d}", centre_id=centre(code).id,
+        given_name="Test", sex=sex, date_of_birth=date_of_birth, birth_year=birth_year,
+        nationality="PK", migration_status="potential", consent_date=created_at.date(),
+        consent_recorded_by_id=user.id, created_by_id=user.id, created_at=created_at,
+        anonymised_at=anonymised_at,
+    )
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def counsel(user, client, held_at, channel="walk_in", topics="legal_pathways", *,
+            follow_up_on=None, follow_up_done_at=None) -> CounsellingSession:
+    session = CounsellingSession(
+        centre_id=client.centre_id, client_id=client.id, counsellor_id=user.id, held_at=held_at,
+        channel=channel, duration_minutes=30, topics=topics, follow_up_on=follow_up_on,
+        follow_up_done_at=follow_up_done_at, created_by_id=user.id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def group_session(user, code, kind, starts_at, attendees=(), head_counts=()) -> GroupSession:
+    session = GroupSession(centre_id=centre(code).id, kind=kind, starts_at=starts_at,
+                           venue="Hall", venue_type="centre", created_by_id=user.id)
+    db.session.add(session)
+    db.session.flush()
+    for client in attendees:
+        db.session.add(GroupSessionAttendee(centre_id=session.centre_id,
+                                            group_session_id=session.id, client_id=client.id,
+                                            added_by_id=user.id))
+    for sex, age_group, count in head_counts:
+        db.session.add(GroupSessionHeadCount(centre_id=session.centre_id,
+                                             group_session_id=session.id, sex=sex,
+                                             age_group=age_group, count=count))
+    return session
+
+
+def refer(user, client, partner, service, created_at, status, changes=()) -> Referral:
+    referral = Referral(centre_id=client.centre_id, client_id=client.id, partner_id=partner.id,
+                        service=service, urgency="routine", status=status,
+                        follow_up_due=created_at.date(), created_by_id=user.id,
+                        created_at=created_at)
+    db.session.add(referral)
+    db.session.flush()
+    for from_status, to_status, changed_at in changes:
+        db.session.add(ReferralStatusChange(referral_id=referral.id, centre_id=client.centre_id,
+                                            from_status=from_status, to_status=to_status,
+                                            changed_by_id=user.id, changed_at=changed_at))
+    return referral
+
+
+@pytest.fixture
+def data(app, staff):
+    """The hand-built data set (see the module docstring for the calendar)."""
+    lhr = dac = staff.lhr_counsellor  # the author does not matter to the figures
+    # c1: female, born 20 March 2008: 17 until the 20th, then 18. Registered 10 March.
+    c1 = make_client(lhr, "LHR", "female", created_at=utc(2026, 3, 10, 5),
+                     date_of_birth=date(2008, 3, 20))
+    # c2: male, born 1980 (46 in 2026), anonymised; registered 23:30 local on 31 March.
+    c2 = make_client(lhr, "LHR", "male", created_at=utc(2026, 3, 31, 18, 30), birth_year=1980,
+                     anonymised_at=utc(2026, 4, 2))
+    # c3: sex and age not stated; registered in February.
+    c3 = make_client(lhr, "LHR", "not_stated", created_at=utc(2026, 2, 10, 6))
+    # c4: female, born 1970; registered in March 2025 (the month a year before).
+    c4 = make_client(lhr, "LHR", "female", created_at=utc(2025, 3, 15, 6), birth_year=1970)
+    # c5: registered 00:30 local on 1 April: April, not March.
+    make_client(lhr, "LHR", "male", created_at=utc(2026, 3, 31, 19, 30), birth_year=1990)
+    # d1 at Dhaka: registered 23:30 Dhaka time on 31 March (17:30 UTC).
+    d1 = make_client(dac, "DAC", "male", created_at=utc(2026, 3, 31, 17, 30), birth_year=2000)
+
+    # c1 counselled three times in March (aged 17, 17, then 18).
+    counsel(lhr, c1, utc(2026, 3, 10, 6), "walk_in", "legal_pathways",
+            follow_up_on=date(2026, 3, 20), follow_up_done_at=utc(2026, 3, 21, 6))
+    counsel(lhr, c1, utc(2026, 3, 15, 6), "walk_in", "legal_pathways remittances",
+            follow_up_on=date(2026, 4, 10))
+    counsel(lhr, c1, utc(2026, 3, 25, 6), "phone", "remittances other")
+    # c2: 23:30 local on 31 March counts in March; follow-up due 31 March, never done.
+    counsel(lhr, c2, utc(2026, 3, 31, 18, 30), "messaging", "fraudulent_recruitment",
+            follow_up_on=date(2026, 3, 31))
+    # c3: 00:30 local on 1 March (still February in UTC) counts in March; its follow-up, due
+    # 25 March, is done only on 2 April: overdue at the end of March.
+    counsel(lhr, c3, utc(2026, 2, 28, 19, 30), "video", "legal_pathways",
+            follow_up_on=date(2026, 3, 25), follow_up_done_at=utc(2026, 4, 2, 6))
+    # c3 again at 00:30 local on 1 April: April.
+    counsel(lhr, c3, utc(2026, 3, 31, 19, 30), "walk_in", "other")
+    # c4 counselled a year before.
+    counsel(lhr, c4, utc(2025, 3, 20, 6), "walk_in", "rights_contracts")
+    # d1 at 00:30 Dhaka time on 1 March (18:30 UTC on 28 February): March at Dhaka...
+    counsel(dac, d1, utc(2026, 2, 28, 18, 30), "phone", "legal_pathways")
+    # ... and at 00:30 Dhaka time on 1 April (23:30 on 31 March in Karachi): April at Dhaka.
+    counsel(dac, d1, utc(2026, 3, 31, 18, 30), "phone", "legal_pathways")
+
+    # A PDO in March: c1 (also counselled) and c4 registered, 3 women and 5 men counted.
+    group_session(lhr, "LHR", "pdo", utc(2026, 3, 20, 5), attendees=[c1, c4],
+                  head_counts=[("female", "18_24", 3), ("male", None, 5)])
+    # Awareness at 00:00 local on 1 April: April.
+    group_session(lhr, "LHR", "awareness", utc(2026, 3, 31, 19),
+                  head_counts=[("male", None, 7)])
+    # Outreach in February: 4 women.
+    group_session(lhr, "LHR", "outreach", utc(2026, 2, 15, 5),
+                  head_counts=[("female", None, 4)])
+
+    formula = Partner(name="=HYPERLINK(\"http://evil\")", kind="legal_aid", services="legal_aid",
+                      country="PK", city="Lahore")
+    board = Partner(name="Training Board", kind="training", services="skills_training",
+                    country="PK", city="Lahore")
+    db.session.add_all([formula, board])
+    db.session.flush()
+    # Accepted in March, completed in April: "accepted" at the end of March.
+    refer(lhr, c1, formula, "legal_aid", utc(2026, 3, 5, 6), "completed",
+          [("made", "accepted", utc(2026, 3, 10, 6)),
+           ("accepted", "completed", utc(2026, 4, 5, 6))])
+    refer(lhr, c2, board, "skills_training", utc(2026, 3, 12, 6), "made")
+    # Declined only in April: still "made" at the end of March.
+    refer(lhr, c1, formula, "trafficking_complaint", utc(2026, 3, 20, 6), "declined",
+          [("made", "declined", utc(2026, 4, 2, 6))])
+    # Made in February, completed in March.
+    refer(lhr, c3, formula, "legal_aid", utc(2026, 2, 20, 6), "completed",
+          [("made", "accepted", utc(2026, 2, 25, 6)),
+           ("accepted", "completed", utc(2026, 3, 3, 6))])
+    db.session.commit()
+    return staff
+
+
+def lhr_march(staff):
+    return monthly_statistics(Actor(staff.lhr_manager), MARCH)
+
+
+def test_months_follow_the_centres_local_calendar(data):
+    karachi = Period.of(MARCH, [centre("LHR")]).bounds[centre("LHR").id]
+    dhaka = Period.of(MARCH, [centre("DAC")]).bounds[centre("DAC").id]
+    assert karachi == (utc(2026, 2, 28, 19), utc(2026, 3, 31, 19))
+    assert dhaka == (utc(2026, 2, 28, 18), utc(2026, 3, 31, 18))
+
+
+def test_new_clients_by_sex_and_age_group(data):
+    table = lhr_march(data).table("new_clients")
+    # (March 2026, February 2026, March 2025)
+    assert table.row("Total").current == 2  # c1 and c2 (23:30 local); not c5 (00:30 local)
+    assert table.values()["Total"] == (2, 1, 1)
+    assert table.values()["Female"] == (1, 0, 1)
+    assert table.values()["Female, Under 18"] == (1, 0, 0)
+    assert table.values()["Female, 50 and over"] == (0, 0, 1)
+    assert table.values()["Male, 35 to 49"] == (1, 0, 0)  # anonymised, still counted
+    assert table.values()["Not stated, Age not known"] == (0, 1, 0)
+    detail = {label for label, values in table.values().items()
+              if values != (0, 0, 0) and "," in label}
+    assert detail == {"Female, Under 18", "Female, 50 and over", "Male, 35 to 49",
+                      "Not stated, Age not known"}
+    assert table.row("Total").change_previous == 1
+    assert table.row("Total").change_year == 1
+
+
+def test_clients_counselled_and_sessions(data):
+    stats = lhr_march(data)
+    unique = stats.table("clients_counselled")
+    assert unique.values()["Total"] == (3, 0, 1)  # c1 once although counselled three times
+    assert unique.values()["Female, Under 18"] == (1, 0, 0)  # aged at her first session
+    assert unique.values()["Female, 18 to 24"] == (0, 0, 0)
+    assert unique.values()["Male, 35 to 49"] == (1, 0, 0)
+    assert unique.values()["Not stated, Age not known"] == (1, 0, 0)
+    assert unique.values()["Female, 50 and over"] == (0, 0, 1)
+
+    sessions = stats.table("sessions")
+    assert sessions.values()["Total"] == (5, 0, 1)
+    assert sessions.values()["Female, Under 18"] == (2, 0, 0)
+    assert sessions.values()["Female, 18 to 24"] == (1, 0, 0)  # after her 18th birthday
+    assert sessions.values()["Male, 35 to 49"] == (1, 0, 0)
+    assert sessions.values()["Not stated, Age not known"] == (1, 0, 0)
+    assert sessions.row("Total").change_previous == 5
+    assert sessions.row("Total").change_year == 4
+
+    assert stats.table("sessions_by_channel").values() == {
+        "Total": (5, 0, 1),
+        "Walk-in": (2, 0, 1),
+        "Phone or hotline": (1, 0, 0),
+        "Messaging (WhatsApp, Imo, Viber…)": (1, 0, 0),
+        "Video call": (1, 0, 0),
+    }
+    topics = stats.table("sessions_by_topic").values()
+    assert topics["Legal pathways"] == (3, 0, 0)
+    assert topics["Remittances"] == (2, 0, 0)
+    assert topics["Other"] == (1, 0, 0)
+    assert topics["Fraudulent recruitment"] == (1, 0, 0)
+    assert topics["Rights and contracts"] == (0, 0, 1)
+    assert topics["Education abroad"] == (0, 0, 0)
+
+
+def test_group_sessions_and_people_reached(data):
+    table = lhr_march(data).table("group_sessions").values()
+    assert table["Pre-departure orientation: sessions held"] == (1, 0, 0)
+    assert table["Pre-departure orientation: people reached"] == (10, 0, 0)
+    assert table["Pre-departure orientation: registered participants"] == (2, 0, 0)
+    assert table["Pre-departure orientation: counted without registering"] == (8, 0, 0)
+    assert table["Pre-departure orientation: people reached, Female"] == (5, 0, 0)
+    assert table["Pre-departure orientation: people reached, Male"] == (5, 0, 0)
+    # The awareness session began at midnight local on 1 April.
+    assert table["Awareness session: sessions held"] == (0, 0, 0)
+    assert table["Awareness session: people reached"] == (0, 0, 0)
+    assert table["Community outreach: sessions held"] == (0, 1, 0)
+    assert table["Community outreach: people reached, Female"] == (0, 4, 0)
+
+
+def test_referrals(data):
+    stats = lhr_march(data)
+    kinds = stats.table("referrals_by_partner_kind").values()
+    assert kinds["Total"] == (3, 1, 0)
+    assert kinds["Legal aid"] == (2, 1, 0)
+    assert kinds["Training provider"] == (1, 0, 0)
+    assert kinds["Government"] == (0, 0, 0)
+    assert stats.table("referrals_by_partner").values() == {
+        "Total": (3, 1, 0),
+        "=HYPERLINK(\"http://evil\")": (2, 1, 0),
+        "Training Board": (1, 0, 0),
+    }
+    services_ = stats.table("referrals_by_service").values()
+    assert services_["Legal advice and aid"] == (1, 1, 0)
+    assert services_["Skills training and certification"] == (1, 0, 0)
+    assert services_["Reporting trafficking or smuggling"] == (1, 0, 0)
+    status = stats.table("referral_status").values()
+    # Completed and declined only in April: accepted and made at the end of March.
+    assert status["Accepted by the partner"] == (1, 1, 0)
+    assert status["Made"] == (2, 0, 0)
+    assert status["Completed"] == (0, 0, 0)
+    assert status["Declined by the partner"] == (0, 0, 0)
+    outcomes = stats.table("outcomes").values()
+    assert outcomes["Referrals completed in the month"] == (1, 0, 0)
+
+
+def test_referral_status_after_the_month_end_change(data):
+    # In April the later changes have happened: completed and declined.
+    status = monthly_statistics(Actor(data.lhr_manager), date(2026, 4, 1)).table("referral_status")
+    assert status.values()["Made"] == (0, 2, 0)  # nothing made in April
+    april_completed = monthly_statistics(Actor(data.lhr_manager), date(2026, 4, 1))
+    assert april_completed.table("outcomes").values()["Referrals completed in the month"] == (
+        1, 1, 0)
+
+
+def test_follow_ups(data):
+    outcomes = lhr_march(data).table("outcomes").values()
+    assert outcomes["Follow-ups done in the month"] == (1, 0, 0)
+    # c2's (due 31 March, open) and c3's (due 25 March, done 2 April); not c1's due 10 April.
+    assert outcomes["Follow-ups overdue at the month's end"] == (2, 0, 0)
+
+
+def test_an_empty_month_is_all_zeros(data):
+    stats = monthly_statistics(Actor(data.lhr_manager), date(2026, 1, 15))
+    assert stats.month == date(2026, 1, 1)
+    assert stats.previous_month == date(2025, 12, 1)
+    assert stats.year_ago_month == date(2025, 1, 1)
+    for table in stats.tables:
+        for row in table.rows:
+            assert (row.current, row.previous, row.year_ago) == (0, 0, 0), (table.key, row.label)
+
+
+def test_a_quiet_month_still_has_the_overdue_follow_ups(data):
+    stats = monthly_statistics(Actor(data.lhr_manager), date(2026, 7, 1))
+    assert stats.table("sessions").values()["Total"] == (0, 0, 0)
+    # Overdue follow-ups are a stock, not activity: c2's and c1's second are still open.
+    assert stats.table("outcomes").values()["Follow-ups overdue at the month's end"] == (2, 2, 0)
+
+
+def test_dhaka_and_all_centres(data):
+    admin = Actor(data.admin)
+    dhaka = monthly_statistics(admin, MARCH, centre("DAC").id)
+    assert dhaka.table("new_clients").values()["Male, 25 to 34"] == (1, 0, 0)
+    # 00:30 on 1 March counts; 00:30 on 1 April does not.
+    assert dhaka.table("sessions").values()["Total"] == (1, 0, 0)
+    assert dhaka.table("clients_counselled").values()["Total"] == (1, 0, 0)
+
+    everywhere = monthly_statistics(admin, MARCH)
+    assert len(everywhere.centres) == 5
+    assert everywhere.table("new_clients").values()["Total"] == (3, 1, 1)
+    assert everywhere.table("sessions").values()["Total"] == (6, 0, 1)
+    assert everywhere.table("clients_counselled").values()["Total"] == (4, 0, 1)
+
+
+def test_who_may_see_which_centre(data):
+    assert [c.code for c in monthly_statistics(Actor(data.lhr_manager), MARCH).centres] == ["LHR"]
+    with pytest.raises(StatisticsAccessDenied):
+        monthly_statistics(Actor(data.lhr_manager), MARCH, centre("ISB").id)
+    with pytest.raises(StatisticsAccessDenied):
+        monthly_statistics(Actor(data.lhr_counsellor), MARCH)
+    isb = monthly_statistics(Actor(data.isb_manager), MARCH)
+    assert isb.table("sessions").values()["Total"] == (0, 0, 0)
+
+
+def test_month_helpers():
+    assert services.parse_month("2026-03") == MARCH
+    assert services.parse_month("March") is None
+    assert services.default_month(date(2026, 1, 5)) == date(2025, 12, 1)
+    assert services.add_months(date(2026, 3, 1), -12) == date(2025, 3, 1)
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("-2") == "'-2"
+    assert neutralise("@SUM") == "'@SUM"
+    assert neutralise("+9") == "'+9"
+    assert neutralise("Plain") == "Plain"
+    assert neutralise(-2) == -2
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+def test_manager_sees_own_centre_only(client, data):
+    login(client, data.lhr_manager)
+    page = client.get(f"/stats/?month=2026-03&centre={centre('ISB').id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Migrant Resource Centre Lahore" in html
+    assert "Islamabad" not in html.split("<main", 1)[1]
+    assert "Training Board" in html  # LHR's referral partner, i.e. LHR figures
+    assert 'type="month"' in html
+    assert 'name="centre"' not in html  # no centre choice for managers
+    assert "Change vs previous month" in html
+    assert "March 2026" in html and "February 2026" in html and "March 2025" in html
+    assert "+5" in html  # sessions: 5 against 0 the month before
+
+
+def test_default_month_is_last_month(client, data):
+    login(client, data.lhr_manager)
+    html = client.get("/stats/").get_data(as_text=True)
+    last = services.default_month(centre_today(centre("LHR")))
+    assert f'value="{last:%Y-%m}"' in html
+
+
+def test_counsellor_is_refused(client, data):
+    login(client, data.lhr_counsellor)
+    assert client.get("/stats/").status_code == 403
+    assert client.get("/stats/export.csv").status_code == 403
+    assert "/stats/" not in client.get("/").get_data(as_text=True)
+
+
+def test_admin_sees_all_centres_or_one(client, data):
+    login(client, data.admin)
+    html = client.get("/stats/?month=2026-03").get_data(as_text=True)
+    assert 'name="centre"' in html
+    assert "Migrant Resource Centre Dhaka" in html.split("stats-scope", 1)[1].split("</p>", 1)[0]
+    assert 'href="/stats/"' in client.get("/").get_data(as_text=True)
+    one = client.get(f"/stats/?month=2026-03&centre={centre('DAC').id}").get_data(as_text=True)
+    scope = one.split("stats-scope", 1)[1].split("</p>", 1)[0]
+    assert "Dhaka" in scope and "Lahore" not in scope
+    everywhere = client.get("/stats/export.csv?centre=&month=2026-03")
+    assert everywhere.status_code == 200
+    assert "statistics-all-2026-03.csv" in everywhere.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(everywhere.get_data().decode("utf-8-sig"))))
+    assert rows[0][1].count("Migrant Resource Centre") == 5
+    header = next(row for row in rows if row and row[0] == "Counselling sessions")
+    assert rows[rows.index(header) + 1][:2] == ["Total", "6"]
+
+
+def test_a_month_out_of_range_shows_an_error_and_last_month(client, data):
+    login(client, data.lhr_manager)
+    page = client.get("/stats/?month=0001-01")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Choose a month between 2000 and 2100." in html
+    last = services.default_month(centre_today(centre("LHR")))
+    scope = html.split("stats-scope", 1)[1].split("</p>", 1)[0]
+    assert last.strftime("%B %Y") in scope
+
+
+def test_csv_export(client, data):
+    login(client, data.lhr_manager)
+    response = client.get("/stats/export.csv?month=2026-03")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "statistics-LHR-2026-03.csv" in response.headers["Content-Disposition"]
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == ["Centre", "Migrant Resource Centre Lahore"]
+    assert rows[1] == ["Month", "2026-03"]
+    titles = [row[0] for row in rows if len(row) == 6 and row[3] == "Change vs previous month"]
+    assert "New clients registered" in titles and "Referrals made, by partner" in titles
+    header = next(row for row in rows if row and row[0] == "Counselling sessions")
+    assert header[1:] == ["This month (March 2026)", "Previous month (February 2026)",
+                          "Change vs previous month", "A year before (March 2025)",
+                          "Change vs a year before"]
+    partner = next(row for row in rows if row and "HYPERLINK" in row[0])
+    assert partner == ["'=HYPERLINK(\"http://evil\")", "2", "1", "1", "0", "2"]
+    total = rows[rows.index(header) + 1]
+    assert total == ["Total", "5", "0", "5", "1", "4"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
+    assert event.object_type == "statistics"
+    assert event.centre_id == centre("LHR").id
+    assert "2026-03" in event.summary
+
+
+def test_csv_keeps_numbers_as_numbers_and_negative_changes(client, data):
+    login(client, data.lhr_manager)
+    body = client.get("/stats/export.csv?month=2026-04").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    header = next(row for row in rows if row and row[0] == "Counselling sessions")
+    # April: c3 at 00:30 on 1 April; March had 5: change -4, written as a number, not "'-4".
+    assert rows[rows.index(header) + 1] == ["Total", "1", "5", "-4", "0", "1"]
