@@ -98,16 +98,20 @@ def ensure_admin_command(username):
 @click.option("--if-empty", is_flag=True, help="Do nothing when clients exist already.")
 @with_appcontext
 def demo_data_command(clients_per_centre, seed, if_empty):
-    """Create demo counsellors, a manager per centre and realistic clients."""
+    """Create demo counsellors, a manager per centre, realistic clients and their casework."""
+    from mrc.auth.demo import demo_password, ensure_demo_staff
     from mrc.clients.demo import generate_demo_clients
     from mrc.clients.models import Client
-    from mrc.auth.demo import demo_password, ensure_demo_staff
+    from mrc.demo_casework import generate_demo_casework
+    from mrc.partners.services import seed_partners
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Client)):
         click.echo("Clients exist already; no demo data added.")
         return
+    seed_partners()  # referrals and group sessions go to the starter partners
     staff = ensure_demo_staff()
     for centre, counsellor in staff:
+        newest_before = db.session.scalar(select(func.max(Client.id))) or 0
         with click.progressbar(length=clients_per_centre,
                                label=f"{centre.code}: clients") as bar:
             done = 0
@@ -118,7 +122,13 @@ def demo_data_command(clients_per_centre, seed, if_empty):
                 done = total
 
             generate_demo_clients(centre, counsellor, clients_per_centre, seed, progress=advance)
+        generate_demo_casework(centre, counsellor, seed, after_client_id=newest_before)
     click.echo("Demo staff log in with the password in MRC_DEMO_PASSWORD "
                f"(default '{demo_password()}'): " + ", ".join(
                    f"{c.code.lower()}-counsellor, {c.code.lower()}-manager" for c, _ in staff))
 
+
+from mrc.backup import backup_command, restore_command  # noqa: E402  (defined beside its service)
+
+mrc_cli.add_command(backup_command)
+mrc_cli.add_command(restore_command)
