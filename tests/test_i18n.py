@@ -1,6 +1,7 @@
 """Seven languages: catalogues complete and well-formed, right lang/dir, no English left."""
 
 import re
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -200,6 +201,8 @@ def _manager_pages(client_row, staff, casework):
         ("GET", f"/clients/{client_row.id}/referrals/new", None),
         ("POST", f"/clients/{client_row.id}/referrals/new", {"reason": ""}),
         ("GET", f"/referrals/{c['referral']}", None),
+        ("GET", "/stats/", None),
+        ("GET", "/stats/?month=" + date.today().strftime("%Y-%m"), None),  # this month: figures
         ("GET", "/", None),
         ("GET", "/clients/", None),
         ("POST", "/clients/", {"term": "usman"}),
