@@ -68,6 +68,9 @@ def home():
         due_today=due_today,
         overdue=overdue,
         referrals_waiting=referrals.referrals_needing_action(actor, counsellor_id=counsellor_id),
+        # The list stops at 20; the card counts them all.
+        referrals_waiting_count=referrals.count_referrals_needing_action(
+            actor, counsellor_id=counsellor_id),
         per_counsellor=per_counsellor,
         counsellor_id=counsellor_id,
         recent=clients.recent_clients(actor),
