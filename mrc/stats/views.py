@@ -4,6 +4,7 @@ from mrc.auth.models import Role
 from mrc.centres.services import all_centres, centre_today
 from mrc.core import current_actor
 from mrc.database import utcnow
+from mrc.forms import options
 from mrc.security import require_role
 from mrc.stats import services
 from mrc.stats.forms import StatisticsFilterForm
@@ -18,7 +19,7 @@ def _wanted(form: StatisticsFilterForm):
     if user.role == Role.ADMIN:
         form.set_centres(all_centres())
     else:
-        form.centre.choices = [(user.centre_id, user.centre.name)] if user.centre else []
+        form.centre.choices = options([(user.centre_id, user.centre.name)] if user.centre else [])
     form.validate()
     centre_id = form.centre.data if user.role == Role.ADMIN else user.centre_id
     month = form.month.data if not form.month.errors and form.month.data else None
