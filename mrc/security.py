@@ -68,9 +68,14 @@ def scoped(model, user: User) -> Select:
     return statement.where(model.centre_id == user.centre_id)
 
 
+def find_scoped(model, object_id: int, user: User):
+    """The object if it exists and ``user`` may see it, else None."""
+    return db.session.scalar(scoped(model, user).where(model.id == object_id))
+
+
 def get_scoped_or_404(model, object_id: int, user: User):
     """The object if it exists and ``user`` may see it; 404 otherwise, so as not to leak it."""
-    found = db.session.scalar(scoped(model, user).where(model.id == object_id))
+    found = find_scoped(model, object_id, user)
     if found is None:
         abort(404)
     return found

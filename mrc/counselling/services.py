@@ -22,7 +22,7 @@ from mrc.counselling import choices, validation
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import utcnow
 from mrc.extensions import db
-from mrc.security import scoped
+from mrc.security import find_scoped, scoped
 
 OBJECT_TYPE = "counselling_session"
 # Fields whose text is never copied into the history or the audit log.
@@ -91,13 +91,8 @@ def may_edit(user: User, counselling: CounsellingSession) -> bool:
     return _involved(user, counselling)
 
 
-def _in_scope(user: User, model, object_id: int) -> bool:
-    statement = scoped(model, user).where(model.id == object_id)
-    return db.session.scalar(select(statement.exists())) is True
-
-
 def _require_scope(user: User, model, object_id: int) -> None:
-    if not _in_scope(user, model, object_id):
+    if find_scoped(model, object_id, user) is None:
         raise LookupError(f"{model.__tablename__} {object_id} is not in the actor's scope")
 
 

@@ -24,7 +24,7 @@ from mrc.extensions import db
 from mrc.group_sessions import choices
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
-from mrc.security import scoped
+from mrc.security import find_scoped, scoped
 
 MAX_MATCHES = 10
 MAX_HEAD_COUNT = 100_000
@@ -96,10 +96,7 @@ def _check(actor: Actor, data: GroupSessionData) -> None:
     if unknown_topics:
         raise GroupSessionError("topics", _l("Choose topics from the list."))
     if data.partner_id is not None:
-        visible = db.session.scalar(
-            scoped(Partner, actor.user).where(Partner.id == data.partner_id)
-        )
-        if visible is None:
+        if find_scoped(Partner, data.partner_id, actor.user) is None:
             raise GroupSessionError("partner_id",
                                     _l("Choose a partner organisation from the list."))
 
@@ -277,9 +274,7 @@ def add_registered_client(actor: Actor, group_session_id, client: Client) -> Gro
         wanted = int(str(group_session_id).strip())
     except ValueError:
         return None
-    group_session = db.session.scalar(
-        scoped(GroupSession, actor.user).where(GroupSession.id == wanted)
-    )
+    group_session = find_scoped(GroupSession, wanted, actor.user)
     if group_session is None or group_session.centre_id != client.centre_id:
         return None
     add_attendee(actor, group_session, client)

@@ -29,7 +29,7 @@ from mrc.partners.models import Partner
 from mrc.partners.services import partners_for_centre
 from mrc.referrals.choices import SERVICES, STATUSES, URGENCIES, label_for
 from mrc.referrals.models import Referral, ReferralStatusChange
-from mrc.security import scoped
+from mrc.security import find_scoped, scoped
 
 INITIAL_STATUS = "made"
 
@@ -104,12 +104,8 @@ def is_open(referral: Referral) -> bool:
     return referral.status in OPEN_STATUSES
 
 
-def _in_scope(user: User, model, object_id: int) -> bool:
-    return db.session.scalar(scoped(model, user).where(model.id == object_id)) is not None
-
-
 def _check_referral_scope(actor: Actor, referral: Referral) -> None:
-    if not _in_scope(actor.user, Referral, referral.id):
+    if find_scoped(Referral, referral.id, actor.user) is None:
         raise PermissionError("referral outside the actor's scope")
 
 
@@ -129,7 +125,7 @@ def make_referral(actor: Actor, client: Client, data: ReferralData, *,
     the actor cannot choose, a service the partner does not offer, or a past follow-up date.
     """
     user = actor.user
-    if not _in_scope(user, Client, client.id):
+    if find_scoped(Client, client.id, user) is None:
         raise PermissionError("client outside the actor's scope")
     today = today or today_at(client.centre)
 
