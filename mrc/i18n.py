@@ -34,6 +34,21 @@ def isolate(text) -> str:
     return f"\u2068{text}\u2069"
 
 
+def ltr(text) -> str:
+    """Isolate a left-to-right item (phone number, ID, URL) inside any text.
+
+    Without an isolate the digit groups of a phone number are reversed inside Urdu or Arabic.
+    The direction is stated rather than left to the first strong character, since numbers
+    have none. Used by web pages and printed sheets alike.
+    """
+    return f"\u2066{text}\u2069"
+
+
+def rtl(text) -> str:
+    """Isolate a right-to-left item inside left-to-right text."""
+    return f"\u2067{text}\u2069"
+
+
 def normalise_digits(text: str | None) -> str | None:
     """Replace Arabic-Indic, Persian and Bengali digits with ASCII digits."""
     if text is None:

@@ -316,3 +316,12 @@ def test_the_english_detector_finds_english(client, staff):
     post_form(client, "/language", {"locale": "en"})
     leftovers = english_left(client.get("/clients/").get_data(as_text=True), set())
     assert "Clients" in leftovers and "Search" in leftovers
+
+
+def test_example_numbers_keep_their_order_in_right_to_left_text(client, staff):
+    """Phone examples are left-to-right isolates, so their digit groups are not reversed."""
+    login(client, staff.lhr_counsellor)
+    post_form(client, "/language", {"locale": "ar"})
+    page = register(client, phone="12").get_data(as_text=True)
+    assert "\u2066+92 300 1234567\u2069" in page  # the error beside the field
+    assert "\u20660300 1234567\u2069" in page  # the help text

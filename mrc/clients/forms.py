@@ -14,7 +14,7 @@ from mrc.clients import choices
 from mrc.clients.services import ClientData
 from mrc.clients.validation import FieldError, check_birth, clean_name, clean_national_id, clean_phone
 from mrc.forms import Form, LocalDigitsIntegerField, NumberStringField, options
-from mrc.i18n import country_choices, isolate, language_name
+from mrc.i18n import country_choices, language_name, ltr
 
 
 class SearchForm(Form):
@@ -62,7 +62,7 @@ class ClientForm(Form):
         _l("Phone"),
         # Isolated so that the digit groups keep their order inside right-to-left text.
         description=_l("For example %(local)s or %(international)s.",
-                       local=isolate("0300 1234567"), international=isolate("+92 300 1234567")),
+                       local=ltr("0300 1234567"), international=ltr("+92 300 1234567")),
     )
     province = StringField(_l("Province or governorate"), validators=[Length(max=80)])
     district = StringField(_l("District"), validators=[Length(max=80)])

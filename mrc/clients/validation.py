@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from mrc.clients.search_keys import identifier_key, parse_phone
 from mrc.errors import FieldError
-from mrc.i18n import isolate, normalise_digits
+from mrc.i18n import ltr, normalise_digits
 
 NAME_MAX_LENGTH = 100
 MIN_AGE, MAX_AGE = 10, 100
@@ -61,7 +61,7 @@ def clean_phone(text: str | None, default_region: str) -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValueError(
             _l("This is not a valid phone number. Give it with the country code if it is not "
-               "a local number, e.g. %(example)s.", example=isolate("+92 300 1234567"))
+               "a local number, e.g. %(example)s.", example=ltr("+92 300 1234567"))
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

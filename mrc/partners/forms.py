@@ -5,6 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from mrc.clients.forms import MultiCheckboxField
 from mrc.clients.validation import clean_phone
 from mrc.forms import Form, NumberStringField, email_address, options
+from mrc.i18n import ltr
 from mrc.partners import choices
 from mrc.partners.services import PartnerData, parse_scope
 
@@ -34,7 +35,8 @@ class PartnerForm(Form):
     city = StringField(_l("City"), validators=[Length(max=80)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
     phone = NumberStringField(_l("Phone"),
-                              description=_l("With the area code, e.g. 042 99201234."))
+                              description=_l("With the area code, e.g. %(example)s.",
+                                              example=ltr("042 99201234")))
     email = StringField(_l("Email"), validators=[
         Optional(), Length(max=120),
         email_address()])

@@ -29,6 +29,8 @@ from .fonts import (
     script_face,
 )
 
+from mrc.i18n import ltr, rtl  # noqa: E402,F401  (re-exported by the package)
+
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 
 # Explicit bidi formatting characters: they steer the algorithm but are not drawn.
@@ -38,19 +40,6 @@ HARD_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 # Characters dropped at the end of a line (UAX #9 L1 whitespace that a browser hangs).
 TRAILING = frozenset(" \t\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a"
                      "\u205f\u3000") | BIDI_CONTROLS | HARD_BREAKS
-
-
-def ltr(text: str) -> str:
-    """Isolate a left-to-right item (phone number, ID, URL, e-mail) inside any text.
-
-    Without it a phone number such as ``+92 42 1234567`` inside Urdu is reordered group by group.
-    """
-    return f"{LRI}{text}{PDI}"
-
-
-def rtl(text: str) -> str:
-    """Isolate a right-to-left item inside left-to-right text."""
-    return f"{RLI}{text}{PDI}"
 
 
 def _utf16_index(text: str) -> list[int]:
