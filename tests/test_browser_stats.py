@@ -30,7 +30,7 @@ def test_manager_reads_a_month_and_downloads_the_csv(page, watch, data):
     log_in(page, manager)
     page.get_by_role("link", name="Statistics", exact=True).click()
     expect(page.get_by_role("heading", name="Monthly statistics")).to_be_visible()
-    page.get_by_label("Month", exact=True).fill("2026-03")
+    page.get_by_label("From", exact=True).fill("2026-03")
     submit(page, page.get_by_role("button", name="Show", exact=True))
     sessions = page.locator("section#sessions")
     total = sessions.get_by_role("row").filter(has_text="Total")

@@ -6,10 +6,11 @@ Lahore (LHR) and Islamabad keep Asia/Karachi (UTC+5), Dhaka (DAC) Asia/Dhaka (UT
 
 import csv
 import io
-from datetime import UTC, date, datetime
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
@@ -20,9 +21,12 @@ from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
 from mrc.referrals.models import Referral, ReferralStatusChange
+from mrc.sheets.models import InfoSheet, SheetPrint, SheetVersion
 from mrc.stats import services
-from mrc.stats.services import Period, StatisticsAccessDenied, monthly_statistics, neutralise
-from tests.conftest import centre, login
+from mrc.stats.exports import neutralise
+from mrc.stats.models import MonthSubmission
+from mrc.stats.services import Period, StatisticsAccessDenied, monthly_statistics
+from tests.conftest import centre, login, post_form
 
 MARCH = date(2026, 3, 1)
 
@@ -35,11 +39,14 @@ _references = iter(range(1, 1000))
 
 
 def make_client(user, code, sex, *, created_at, date_of_birth=None, birth_year=None,
-                anonymised_at=None) -> Client:
+                anonymised_at=None, migration_status="potential", destination="") -> Client:
     client = Client(
         reference=f"{code}-TEST-{next(_references):06d}", centre_id=centre(code).id,
-        given_name="Test", sex=sex, date_of_birth=date_of_birth, birth_year=birth_year,
-        nationality="PK", migration_status="potential", consent_date=created_at.date(),
+        # An anonymised client's names are blank (mrc.clients.privacy erases them).
+        given_name="" if anonymised_at else "Test", family_name="", sex=sex,
+        date_of_birth=date_of_birth, birth_year=birth_year, nationality="PK",
+        migration_status=migration_status, destination_country=destination,
+        consent_date=created_at.date(),
         consent_recorded_by_id=user.id, created_by_id=user.id, created_at=created_at,
         anonymised_at=anonymised_at,
     )
@@ -95,19 +102,27 @@ def data(app, staff):
     """The hand-built data set (see the module docstring for the calendar)."""
     lhr = dac = staff.lhr_counsellor  # the author does not matter to the figures
     # c1: female, born 20 March 2008: 17 until the 20th, then 18. Registered 10 March.
+    # Intending to go to Italy.
     c1 = make_client(lhr, "LHR", "female", created_at=utc(2026, 3, 10, 5),
-                     date_of_birth=date(2008, 3, 20))
-    # c2: male, born 1980 (46 in 2026), anonymised; registered 23:30 local on 31 March.
+                     date_of_birth=date(2008, 3, 20), migration_status="intending",
+                     destination="IT")
+    # c2: male, born 1980 (46 in 2026), anonymised (names blank); registered 23:30 local on
+    # 31 March; outgoing to Saudi Arabia.
     c2 = make_client(lhr, "LHR", "male", created_at=utc(2026, 3, 31, 18, 30), birth_year=1980,
-                     anonymised_at=utc(2026, 4, 2))
-    # c3: sex and age not stated; registered in February.
+                     anonymised_at=utc(2026, 4, 2), migration_status="outgoing",
+                     destination="SA")
+    # c3: sex and age not stated; registered in February; no destination stated.
     c3 = make_client(lhr, "LHR", "not_stated", created_at=utc(2026, 2, 10, 6))
-    # c4: female, born 1970; registered in March 2025 (the month a year before).
-    c4 = make_client(lhr, "LHR", "female", created_at=utc(2025, 3, 15, 6), birth_year=1970)
+    # c4: female, born 1970; registered in March 2025 (the month a year before); a returnee
+    # from Saudi Arabia.
+    c4 = make_client(lhr, "LHR", "female", created_at=utc(2025, 3, 15, 6), birth_year=1970,
+                     migration_status="returnee", destination="SA")
     # c5: registered 00:30 local on 1 April: April, not March.
-    make_client(lhr, "LHR", "male", created_at=utc(2026, 3, 31, 19, 30), birth_year=1990)
-    # d1 at Dhaka: registered 23:30 Dhaka time on 31 March (17:30 UTC).
-    d1 = make_client(dac, "DAC", "male", created_at=utc(2026, 3, 31, 17, 30), birth_year=2000)
+    make_client(lhr, "LHR", "male", created_at=utc(2026, 3, 31, 19, 30), birth_year=1990,
+                destination="IT")
+    # d1 at Dhaka: registered 23:30 Dhaka time on 31 March (17:30 UTC); going to Malaysia.
+    d1 = make_client(dac, "DAC", "male", created_at=utc(2026, 3, 31, 17, 30), birth_year=2000,
+                     destination="MY")
 
     # c1 counselled three times in March (aged 17, 17, then 18).
     counsel(lhr, c1, utc(2026, 3, 10, 6), "walk_in", "legal_pathways",
@@ -433,3 +448,385 @@ def test_csv_keeps_numbers_as_numbers_and_negative_changes(client, data):
     header = next(row for row in rows if row and row[0] == "Counselling sessions")
     # April: c3 at 00:30 on 1 April; March had 5: change -4, written as a number, not "'-4".
     assert rows[rows.index(header) + 1] == ["Total", "1", "5", "-4", "0", "1"]
+
+
+# --- Anonymised clients, attendees who are also counselled ---------------------------------
+
+def test_anonymised_clients_are_still_counted(data):
+    c2 = db.session.scalar(select(Client).where(Client.anonymised_at.is_not(None)))
+    assert (c2.given_name, c2.family_name) == ("", "")
+    stats = lhr_march(data)
+    # c2 (male, 46, outgoing to Saudi Arabia) in every table of March.
+    assert stats.table("new_clients").values()["Male, 35 to 49"] == (1, 0, 0)
+    assert stats.table("clients_counselled").values()["Male, 35 to 49"] == (1, 0, 0)
+    assert stats.table("new_clients_by_migration_status").values()["Outgoing migrant"] == (
+        1, 0, 0)
+    assert stats.table("new_clients_by_destination").values()["Saudi Arabia"] == (1, 0, 1)
+    assert stats.table("referrals_by_partner").values()["Training Board"] == (1, 0, 0)
+
+
+def test_attendees_who_are_also_counselled_count_in_both_places(data):
+    stats = lhr_march(data)
+    # c1 and c4 attended the PDO; c1 was also counselled, c4 was not (in March).
+    pdo = stats.table("group_sessions").values()
+    assert pdo["Pre-departure orientation: registered participants"] == (2, 0, 0)
+    assert pdo["Pre-departure orientation: people reached"] == (10, 0, 0)
+    # Counselled: c1, c2, c3 (attending a group session is not counselling).
+    assert stats.table("clients_counselled").values()["Total"] == (3, 0, 1)
+    assert stats.table("clients_counselled").values()["Female, Under 18"] == (1, 0, 0)
+    # ... and c1 once, although she was also counselled three times.
+    assert stats.table("clients_counselled_by_destination").values()["Italy"] == (1, 0, 0)
+
+
+# --- The tables added with issue #6 --------------------------------------------------------
+
+def test_new_clients_by_migration_status_and_destination(data):
+    stats = lhr_march(data)
+    assert stats.table("new_clients_by_migration_status").values() == {
+        "Total": (2, 1, 1),
+        "Potential migrant": (0, 1, 0),  # c3 in February
+        "Intending migrant": (1, 0, 0),  # c1
+        "Outgoing migrant": (1, 0, 0),  # c2
+        "Returnee": (0, 0, 1),  # c4 a year before
+        "Family member of a migrant": (0, 0, 0),
+    }
+    destinations = stats.table("new_clients_by_destination")
+    # Most first (March, then the comparisons); "not stated" last; c5 (April) not counted.
+    assert [(row.label, row.current, row.previous, row.year_ago, row.code)
+            for row in destinations.rows] == [
+        ("Total", 2, 1, 1, "total"),
+        ("Saudi Arabia", 1, 0, 1, "SA"),
+        ("Italy", 1, 0, 0, "IT"),
+        ("Not stated", 0, 1, 0, "none"),
+    ]
+
+
+def test_clients_counselled_by_destination_and_the_top_destinations(data):
+    stats = lhr_march(data)
+    assert stats.table("clients_counselled_by_destination").values() == {
+        "Total": (3, 0, 1),  # c1 (three sessions) once, c2, c3
+        "Saudi Arabia": (1, 0, 1),  # c2; c4 a year before
+        "Italy": (1, 0, 0),
+        "Not stated": (1, 0, 0),  # c3
+    }
+    # Stated destinations only, most clients first (ties by country code).
+    top = stats.table("top_destinations")
+    assert [(row.label, row.current, row.previous, row.year_ago) for row in top.rows] == [
+        ("Italy", 1, 0, 0), ("Saudi Arabia", 1, 0, 1)]
+    dhaka = monthly_statistics(Actor(data.admin), MARCH, centre("DAC").id)
+    assert dhaka.table("top_destinations").values() == {"Malaysia": (1, 0, 0)}
+
+
+def test_top_destinations_keep_ten(data):
+    for number, code in enumerate(["AE", "QA", "OM", "KW", "BH", "MY", "JP", "KR", "DE", "FR",
+                                   "GB"]):
+        client = make_client(data.lhr_counsellor, "LHR", "male", created_at=utc(2026, 1, 5),
+                             birth_year=1990, destination=code)
+        for day in range(number + 1):  # AE once ... GB eleven times: the same person once
+            counsel(data.lhr_counsellor, client, utc(2026, 3, 2 + day, 6))
+    db.session.commit()
+    top = lhr_march(data).table("top_destinations")
+    # Eleven new destinations and IT and SA, one client each: ten, ties by ISO code.
+    assert [row.code for row in top.rows] == ["AE", "BH", "DE", "FR", "GB", "IT", "JP", "KR",
+                                              "KW", "MY"]
+
+
+def test_most_asked_about_topics(data):
+    rows = lhr_march(data).table("top_topics").rows
+    assert [(row.label, row.current) for row in rows[:5]] == [
+        ("Legal pathways", 3), ("Remittances", 2), ("Fraudulent recruitment", 1), ("Other", 1),
+        ("Recruitment and visas", 0)]
+    assert len(rows) == 10
+
+
+def _sheet_prints(staff, client, group):
+    """Prints at Lahore: March (by local calendar), and one each side of it."""
+    versions = {}
+    for topic, position, titles in [
+        ("working_abroad_legally", 1, {"en": "Working abroad legally", "ur": "قانونی طریقے"}),
+        ("recruitment_fees", 2, {"en": "Recruitment fees and fraud"}),
+    ]:
+        sheet = InfoSheet(topic=topic, position=position)
+        db.session.add(sheet)
+        db.session.flush()
+        for language, title in titles.items():
+            version = SheetVersion(sheet_id=sheet.id, language=language, number=1, title=title,
+                                   status="published")
+            db.session.add(version)
+            db.session.flush()
+            versions[topic, language] = version
+
+    def printed(topic, language, at, copies=1, **target):
+        version = versions.get((topic, language), versions[topic, "en"])
+        db.session.add(SheetPrint(centre_id=centre("LHR").id, sheet_version_id=version.id,
+                                  topic=topic, language=language, copies=copies,
+                                  printed_by_id=staff.lhr_counsellor.id, printed_at=at,
+                                  **target))
+
+    printed("working_abroad_legally", "en", utc(2026, 3, 10, 6), client_id=client.id)
+    printed("working_abroad_legally", "ur", utc(2026, 3, 20, 5), 20, group_session_id=group.id)
+    printed("recruitment_fees", "ur", utc(2026, 2, 28, 19, 30), 5)  # 00:30 on 1 March: March
+    printed("recruitment_fees", "bn", utc(2026, 3, 31, 19, 30), 7)  # 00:30 on 1 April: April
+    printed("recruitment_fees", "en", utc(2026, 2, 12, 6), 2)  # February
+    db.session.commit()
+
+
+def test_information_sheets_printed_by_topic_and_language(data):
+    c1 = db.session.scalar(select(Client).where(Client.destination_country == "IT",
+                                                Client.given_name != ""))
+    pdo = db.session.scalar(select(GroupSession).where(GroupSession.kind == "pdo"))
+    _sheet_prints(data, c1, pdo)
+    stats = lhr_march(data)
+    assert [(row.label, row.current, row.previous, row.year_ago, row.code)
+            for row in stats.table("sheets_by_topic").rows] == [
+        ("Total", 26, 2, 0, "total"),
+        ("Working abroad legally", 21, 0, 0, "topic:working_abroad_legally"),
+        ("Recruitment fees and fraud", 5, 2, 0, "topic:recruitment_fees"),
+    ]
+    assert [(row.label, row.current, row.previous, row.year_ago, row.code)
+            for row in stats.table("sheets_by_language").rows] == [
+        ("Total", 26, 2, 0, "total"),
+        ("Urdu", 25, 0, 0, "language:ur"),
+        ("English", 1, 2, 0, "language:en"),
+    ]
+    april = monthly_statistics(Actor(data.lhr_manager), date(2026, 4, 1))
+    assert april.table("sheets_by_language").values()["Bangla"] == (7, 0, 0)
+    assert monthly_statistics(Actor(data.isb_manager), MARCH).table(
+        "sheets_by_topic").values() == {"Total": (0, 0, 0)}
+
+
+def test_sheet_topics_are_named_in_the_users_language(client, data):
+    c1 = db.session.scalar(select(Client).where(Client.destination_country == "IT",
+                                                Client.given_name != ""))
+    _sheet_prints(data, c1, db.session.scalar(select(GroupSession)))
+    data.lhr_manager.preferred_locale = "ur"
+    db.session.commit()
+    login(client, data.lhr_manager)
+    html = client.get("/stats/?month=2026-03").get_data(as_text=True)
+    section = html.split('id="sheets_by_topic"', 1)[1].split("</section>", 1)[0]
+    assert "قانونی طریقے" in section  # the Urdu title; no Urdu version: the English one
+    assert "Recruitment fees and fraud" in section
+    countries = html.split('id="top_destinations"', 1)[1].split("</section>", 1)[0]
+    assert "اٹلی" in countries  # Italy, by CLDR in Urdu
+
+
+# --- A range of months ---------------------------------------------------------------------
+
+def test_a_range_of_three_months(data):
+    stats = monthly_statistics(Actor(data.lhr_manager), date(2026, 1, 1),
+                               last_month=date(2026, 3, 31))
+    assert (stats.month, stats.end_month, stats.month_count) == (
+        date(2026, 1, 1), date(2026, 3, 1), 3)
+    # Compared with October to December 2025 and with January to March 2025.
+    assert (stats.previous_month, stats.previous_end_month) == (date(2025, 10, 1),
+                                                                 date(2025, 12, 1))
+    assert (stats.year_ago_month, stats.year_ago_end_month) == (date(2025, 1, 1),
+                                                                 date(2025, 3, 1))
+    assert stats.current_label == "January 2026 to March 2026"
+    assert stats.previous_label == "October 2025 to December 2025"
+    assert stats.year_ago_label == "January 2025 to March 2025"
+    assert stats.table("new_clients").values()["Total"] == (3, 0, 1)  # c3, c1, c2; c4
+    assert stats.table("sessions").values()["Total"] == (5, 0, 1)
+    assert stats.table("clients_counselled").values()["Total"] == (3, 0, 1)
+    groups = stats.table("group_sessions").values()
+    assert groups["Pre-departure orientation: sessions held"] == (1, 0, 0)
+    assert groups["Community outreach: people reached, Female"] == (4, 0, 0)
+    assert stats.table("referrals_by_partner_kind").values()["Total"] == (4, 0, 0)
+    # Status at the end of the range (31 March): c3's referral completed on 3 March.
+    status = stats.table("referral_status").values()
+    assert (status["Completed"], status["Accepted by the partner"], status["Made"]) == (
+        (1, 0, 0), (1, 0, 0), (2, 0, 0))
+    outcomes = stats.table("outcomes").values()
+    assert outcomes["Referrals completed in the month"] == (1, 0, 0)
+    assert outcomes["Follow-ups done in the month"] == (1, 0, 0)
+    assert outcomes["Follow-ups overdue at the month's end"] == (2, 0, 0)
+    # The last local instant of the range is its end: c5 at 00:30 on 1 April is out.
+    assert stats.table("new_clients_by_destination").values()["Italy"] == (1, 0, 0)
+
+
+def test_ranges_are_checked(data):
+    manager = Actor(data.lhr_manager)
+    with pytest.raises(services.InvalidMonths):
+        monthly_statistics(manager, MARCH, last_month=date(2026, 2, 1))
+    with pytest.raises(services.InvalidMonths):
+        monthly_statistics(manager, date(2024, 1, 1), last_month=date(2026, 1, 1))  # 25
+    longest = monthly_statistics(manager, date(2024, 2, 1), last_month=date(2026, 1, 1))
+    assert longest.month_count == 24
+    assert longest.previous_label == "February 2022 to January 2024"
+    same = monthly_statistics(manager, MARCH, last_month=MARCH)
+    assert same.last_month is None and same.current_label == "March 2026"
+
+
+def test_range_form_errors_beside_the_fields(client, data):
+    login(client, data.lhr_manager)
+    html = client.get("/stats/?month=2026-03&to=2026-01").get_data(as_text=True)
+    assert 'name="to"' in html
+    assert "The last month cannot be before the first month." in html
+    scope = html.split("stats-scope", 1)[1].split("</p>", 1)[0]
+    assert "March 2026" in scope and " to " not in scope  # shown for the first month alone
+    html = client.get("/stats/?month=2024-01&to=2026-01").get_data(as_text=True)
+    assert "Choose at most 24 months." in html
+    html = client.get("/stats/?month=2026-01&to=2026-03").get_data(as_text=True)
+    scope = html.split("stats-scope", 1)[1].split("</p>", 1)[0]
+    assert "January 2026 to March 2026" in scope
+    assert "October 2025 to December 2025" in html
+    assert "Change vs the months before" in html
+    assert "Submit this month" not in html  # ranges are not submitted
+
+
+# --- Closing a month -----------------------------------------------------------------------
+
+def _submission(code="LHR", month=MARCH):
+    return db.session.scalar(select(MonthSubmission).where(
+        MonthSubmission.centre_id == centre(code).id, MonthSubmission.month == month))
+
+
+def _entered_when_it_happened():
+    """The fixture's records as if each was entered (and last changed) when it happened."""
+    db.session.execute(update(Client).values(updated_at=Client.created_at))
+    db.session.execute(update(CounsellingSession).values(
+        created_at=CounsellingSession.held_at, updated_at=CounsellingSession.held_at))
+    db.session.execute(update(GroupSession).values(
+        created_at=GroupSession.starts_at, updated_at=GroupSession.starts_at))
+    db.session.execute(update(GroupSessionAttendee).values(added_at=utc(2026, 3, 20, 5)))
+    db.session.execute(update(Referral).values(updated_at=Referral.created_at))
+    db.session.commit()
+
+
+def test_a_manager_submits_the_month_and_later_edits_show(client, data):
+    _entered_when_it_happened()
+    login(client, data.lhr_manager)
+    page = client.get("/stats/?month=2026-03").get_data(as_text=True)
+    assert "/stats/submit?month=2026-03" in page
+    confirm = client.get(f"/stats/submit?month=2026-03&centre={centre('LHR').id}")
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    assert 'value="2026-03"' in html and 'name="csrf_token"' in html
+    assert 'name="centre"' not in html  # managers submit their own centre
+
+    response = post_form(client, "/stats/submit", {"month": "2026-03"},
+                         token_from="/stats/submit?month=2026-03")
+    assert response.status_code == 302
+    assert "/stats/?month=2026-03" in response.headers["Location"]
+    submission = _submission()
+    assert submission.submitted_by_id == data.lhr_manager.id
+    figures = json.loads(submission.figures)
+    board = db.session.scalar(select(Partner).where(Partner.name == "Training Board"))
+    assert figures["sessions"]["total"] == 5
+    assert figures["new_clients"]["female:under_18"] == 1
+    # Every row of the page, also those with figures only in the comparison months.
+    assert figures["new_clients_by_destination"] == {"total": 2, "SA": 1, "IT": 1, "none": 0}
+    assert figures["referrals_by_partner"][f"partner:{board.id}"] == 1
+    assert figures["group_sessions"]["pdo:people"] == 10
+    assert figures["outcomes"]["follow_ups_overdue"] == 2
+    assert set(figures) == {table.key for table in lhr_march(data).tables}
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "submit"))
+    assert (event.object_type, event.object_id) == ("statistics", submission.id)
+    assert event.centre_id == centre("LHR").id and "2026-03" in event.summary
+
+    html = client.get("/stats/?month=2026-03").get_data(as_text=True)
+    assert f"Submitted by \u2068{data.lhr_manager.display_name}\u2069 on " in html
+    assert "No record of this month was created or changed after the submission." in html
+    assert "<mark>" not in html
+    assert "/stats/submit?" not in html
+
+    # A minute later a session of 12 March is logged, c1's record is corrected and c3 is
+    # added to the March PDO's attendance.
+    submission.submitted_at = submission.submitted_at - timedelta(minutes=1)
+    c1 = db.session.scalar(select(Client).where(Client.destination_country == "IT",
+                                                Client.given_name != ""))
+    counsel(data.lhr_counsellor, c1, utc(2026, 3, 12, 6), "phone", "remittances")
+    c1.destination_country = "DE"
+    c3 = db.session.scalar(select(Client).where(Client.sex == "not_stated"))
+    pdo = db.session.scalar(select(GroupSession).where(GroupSession.kind == "pdo"))
+    db.session.add(GroupSessionAttendee(centre_id=pdo.centre_id, group_session_id=pdo.id,
+                                        client_id=c3.id, added_by_id=data.lhr_counsellor.id))
+    db.session.commit()
+
+    stats = lhr_march(data)
+    assert stats.submission.id == submission.id
+    total = stats.table("sessions").row("Total")
+    assert (total.submitted, total.current, total.differs) == (5, 6, True)
+    assert stats.table("new_clients").row("Total").differs is False
+    destination = stats.table("new_clients_by_destination")
+    assert (destination.row("Italy").submitted, destination.row("Italy").current) == (1, 0)
+    assert (destination.row("Germany").submitted, destination.row("Germany").current) == (0, 1)
+    people = stats.table("group_sessions").row(
+        "Pre-departure orientation: registered participants")
+    assert (people.submitted, people.current) == (2, 3)
+    assert stats.changed_since_submission == {"clients": 1, "counselling_sessions": 1,
+                                              "group_sessions": 1, "referrals": 0}
+
+    html = client.get("/stats/?month=2026-03").get_data(as_text=True)
+    assert "Records of this month were created or changed after the submission." in html
+    assert "Clients: 1" in html and "Counselling sessions: 1" in html
+    assert "Group sessions: 1" in html
+    assert "Referrals: 0" not in html
+    sessions = html.split('id="sessions"', 1)[1].split("</section>", 1)[0]
+    assert "Submitted" in sessions and "(now)" in sessions
+    total_row = sessions.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert 'class="level-0 differs"' in total_row
+    assert ">5</td>" in total_row and "<mark>6</mark>" in total_row
+    assert "(changed since submitted)" in total_row
+
+
+def test_a_month_is_submitted_once(client, data):
+    services.submit_month(Actor(data.lhr_manager), MARCH)
+    login(client, data.lhr_manager)
+    response = post_form(client, "/stats/submit", {"month": "2026-03"},
+                         token_from="/stats/submit?month=2026-03")
+    assert response.status_code == 200
+    assert ("This month was already submitted; a submitted month cannot be submitted again."
+            in response.get_data(as_text=True))
+    assert db.session.scalar(select(func.count(MonthSubmission.id))) == 1
+    with pytest.raises(services.AlreadySubmitted):
+        services.submit_month(Actor(data.admin), MARCH, centre("LHR").id)
+
+
+def test_only_ended_months_of_one_centre_are_submitted(client, data):
+    this_month = services.month_start(centre_today(centre("LHR")))
+    with pytest.raises(services.SubmissionRefused):
+        services.submit_month(Actor(data.lhr_manager), this_month)
+    with pytest.raises(services.SubmissionRefused):
+        services.submit_month(Actor(data.admin), MARCH)  # all centres
+    with pytest.raises(StatisticsAccessDenied):
+        services.submit_month(Actor(data.lhr_counsellor), MARCH)
+    with pytest.raises(StatisticsAccessDenied):
+        services.submit_month(Actor(data.lhr_manager), MARCH, centre("ISB").id)
+    login(client, data.lhr_manager)
+    response = post_form(client, "/stats/submit", {"month": f"{this_month:%Y-%m}"},
+                         token_from="/stats/submit")
+    assert "A month can be submitted once it has ended." in response.get_data(as_text=True)
+    response = post_form(client, "/stats/submit", {"month": ""}, token_from="/stats/submit")
+    assert "Choose a month." in response.get_data(as_text=True)
+    html = client.get(f"/stats/?month={this_month:%Y-%m}").get_data(as_text=True)
+    assert "/stats/submit?" not in html
+    assert db.session.scalar(select(func.count(MonthSubmission.id))) == 0
+
+
+def test_an_admin_submits_for_a_chosen_centre(client, data):
+    login(client, data.admin)
+    assert "/stats/submit?" not in client.get("/stats/?month=2026-03").get_data(as_text=True)
+    html = client.get(f"/stats/?month=2026-03&centre={centre('DAC').id}").get_data(as_text=True)
+    assert f"/stats/submit?month=2026-03&amp;centre={centre('DAC').id}" in html
+    confirm = client.get(f"/stats/submit?month=2026-03&centre={centre('DAC').id}")
+    assert 'name="centre"' in confirm.get_data(as_text=True)
+    response = post_form(client, "/stats/submit", {"month": "2026-03", "centre": "0"},
+                         token_from="/stats/submit")
+    assert "Choose the centre whose month you submit." in response.get_data(as_text=True)
+    response = post_form(client, "/stats/submit",
+                         {"month": "2026-03", "centre": str(centre("DAC").id)},
+                         token_from="/stats/submit")
+    assert response.status_code == 302
+    submission = _submission("DAC")
+    assert submission.submitted_by_id == data.admin.id
+    assert json.loads(submission.figures)["new_clients"]["total"] == 1
+    assert _submission("LHR") is None
+
+
+def test_counsellors_cannot_submit(client, data):
+    login(client, data.lhr_counsellor)
+    assert client.get("/stats/submit?month=2026-03").status_code == 403
+    response = post_form(client, "/stats/submit", {"month": "2026-03"}, token_from="/")
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count(MonthSubmission.id))) == 0

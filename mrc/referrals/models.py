@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mrc.auth.models import User
@@ -19,6 +19,10 @@ class Referral(db.Model):
     """
 
     __tablename__ = "referrals"
+    __table_args__ = (
+        # Statistics: referrals made by a centre in a month.
+        Index("ix_referrals_centre_created_at", "centre_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
@@ -55,6 +59,12 @@ class ReferralStatusChange(db.Model):
     """One move of a referral's status: who, when, from what to what, and a note."""
 
     __tablename__ = "referral_status_changes"
+    __table_args__ = (
+        # A referral's status at a given moment: its latest change before it.
+        Index("ix_referral_status_changes_referral_changed_at", "referral_id", "changed_at"),
+        # Statistics: referrals completed at a centre in a month.
+        Index("ix_referral_status_changes_centre_changed_at", "centre_id", "changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)

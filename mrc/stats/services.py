@@ -3,29 +3,35 @@
 A month is a month of the centre's LOCAL calendar: its first and last instants are converted to
 UTC with the centre's time zone, so with several centres each one has its own bounds. Every
 figure is counted by the database (GROUP BY, SUM of CASE); Python only places the aggregated
-counts into tables. Each figure is computed for the chosen month, the month before and the same
-month a year before, with the same query on another period. Anonymised clients are counted.
+counts into tables. Each figure is computed for the chosen months (one, or a range of up to
+24), the as many months just before and the same months a year before, with the same query on
+another period. Anonymised clients are counted.
+
+A manager closes a month by submitting it (``submit_month``): the figures are stored by stable
+row codes, and the page of a submitted month shows them beside the current ones, with the records
+of the month created or changed since.
 
 Age groups are the age at the activity date (the UTC calendar date of the activity, which can
 differ from the local date by a few hours around midnight): exact from ``date_of_birth`` when
 known, otherwise ``activity year - birth_year``; "unknown" when neither is known.
 """
 
-import csv
-import io
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, extract, false, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from mrc.actor import Actor
 from mrc.audit import services as audit
 from mrc.auth.models import Role
 from mrc.centres.models import Centre
-from mrc.clients.choices import SEX
+from mrc.centres.services import centre_today
+from mrc.clients.choices import MIGRATION_STATUS, SEX
 from mrc.clients.models import Client
 from mrc.counselling.choices import CHANNELS, TOPICS
 from mrc.counselling.models import CounsellingSession
@@ -33,11 +39,14 @@ from mrc.extensions import db
 from mrc.group_sessions.choices import AGE_GROUPS, AGE_UNKNOWN_LABEL
 from mrc.group_sessions.choices import KINDS as GROUP_KINDS
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
+from mrc.i18n import country_name, language_name
 from mrc.partners.choices import KINDS as PARTNER_KINDS
 from mrc.partners.choices import SERVICES
 from mrc.partners.models import Partner
 from mrc.referrals.choices import STATUSES
 from mrc.referrals.models import Referral, ReferralStatusChange
+from mrc.sheets.models import InfoSheet, SheetPrint, SheetVersion
+from mrc.stats.models import MonthSubmission
 
 UNKNOWN = "unknown"
 AGE_GROUP_CODES = [code for code, _label in AGE_GROUPS] + [UNKNOWN]
@@ -75,26 +84,41 @@ def parse_month(value: str | None) -> date | None:
         return None
 
 
+def months_between(first: date, last: date) -> int:
+    """How many months ``first`` through ``last`` span, both included (1 for the same month)."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
 @dataclass(frozen=True)
 class Period:
-    """One local-calendar month for a set of centres: per centre, its [start, end) in UTC."""
+    """Local-calendar months ``month`` through ``last_month`` (None: one month) for a set of
+    centres: per centre, its [start, end) in UTC."""
 
     month: date
     bounds: dict[int, tuple[datetime, datetime]]
+    last_month: date | None = None
 
     @classmethod
-    def of(cls, month: date, centres: list[Centre]) -> "Period":
+    def of(cls, month: date, centres: list[Centre], last_month: date | None = None
+           ) -> "Period":
+        after = add_months(last_month or month, 1)
         bounds = {}
         for centre in centres:
             zone = ZoneInfo(centre.timezone)
             start = datetime.combine(month, time(), zone).astimezone(UTC)
-            end = datetime.combine(add_months(month, 1), time(), zone).astimezone(UTC)
+            end = datetime.combine(after, time(), zone).astimezone(UTC)
             bounds[centre.id] = (start, end)
-        return cls(month=month, bounds=bounds)
+        return cls(month=month, bounds=bounds, last_month=last_month)
+
+    @property
+    def end_month(self) -> date:
+        """The last month of the period."""
+        return self.last_month or self.month
 
     @property
     def next_month(self) -> date:
-        return add_months(self.month, 1)
+        """The first month after the period."""
+        return add_months(self.end_month, 1)
 
     def within(self, centre_column, column):
         """SQL: ``column`` falls in this month of the row's centre."""
@@ -336,17 +360,127 @@ def follow_ups(period: Period) -> dict:
     return {"done": int(row[0] or 0), "overdue": int(row[1] or 0)}
 
 
+def new_clients_by_migration_status(period: Period) -> dict:
+    return _counts(
+        select(Client.migration_status, func.count(Client.id))
+        .where(period.within(Client.centre_id, Client.created_at))
+        .group_by(Client.migration_status)
+    )
+
+
+def new_clients_by_destination(period: Period) -> dict:
+    """{destination country code ("" when not stated): new clients}."""
+    return _counts(
+        select(Client.destination_country, func.count(Client.id))
+        .where(period.within(Client.centre_id, Client.created_at))
+        .group_by(Client.destination_country)
+    )
+
+
+def _counselled(period: Period):
+    """SQL: the client was counselled in the period (IN: each person once)."""
+    return Client.id.in_(
+        select(CounsellingSession.client_id)
+        .where(period.within(CounsellingSession.centre_id, CounsellingSession.held_at))
+    )
+
+
+def counselled_clients_by_destination(period: Period) -> dict:
+    """{destination country code ("" when not stated): unique clients counselled}."""
+    return _counts(
+        select(Client.destination_country, func.count(Client.id))
+        .where(_counselled(period))
+        .group_by(Client.destination_country)
+    )
+
+
+def top_destinations(period: Period, limit: int = 10) -> list[str]:
+    """The stated destination countries of most clients counselled, most first."""
+    clients = func.count(Client.id)
+    return list(db.session.scalars(
+        select(Client.destination_country)
+        .where(_counselled(period), Client.destination_country != "")
+        .group_by(Client.destination_country)
+        .order_by(clients.desc(), Client.destination_country)
+        .limit(limit)
+    ))
+
+
+def sheets_printed_by_topic_language(period: Period) -> dict:
+    """{(topic, language): copies of information sheets printed}."""
+    return _counts(
+        select(SheetPrint.topic, SheetPrint.language, func.sum(SheetPrint.copies))
+        .where(period.within(SheetPrint.centre_id, SheetPrint.printed_at))
+        .group_by(SheetPrint.topic, SheetPrint.language)
+    )
+
+
+def sheet_titles(language: str) -> dict[str, str]:
+    """{topic: title} of each sheet in ``language`` (else English): row labels only."""
+    titles = {}
+    rows = db.session.execute(
+        select(InfoSheet.topic, SheetVersion.language, SheetVersion.title)
+        .join(SheetVersion, SheetVersion.sheet_id == InfoSheet.id)
+        .where(SheetVersion.language.in_([language, "en"]))
+        .order_by(SheetVersion.number)
+    )
+    for topic, version_language, title in rows:
+        if version_language == language or topic not in titles:
+            titles[topic] = title  # the latest version, the user's language first
+    return titles
+
+
+def changed_after(period: Period, since: datetime) -> dict[str, int]:
+    """Records of the period created or changed after ``since`` (a submission), by kind.
+
+    Clients by registration, counselling sessions by when held, group sessions by start (an
+    attendee added later counts as a change), referrals by when made.
+    """
+    def count(model, when, *more):
+        later = or_(model.created_at > since, model.updated_at > since, *more)
+        return int(db.session.scalar(
+            select(func.count(model.id)).where(period.within(model.centre_id, when), later)
+        ) or 0)
+
+    attendee_added = (
+        select(GroupSessionAttendee.id)
+        .where(GroupSessionAttendee.group_session_id == GroupSession.id,
+               GroupSessionAttendee.added_at > since)
+        .exists()
+    )
+    return {
+        "clients": count(Client, Client.created_at),
+        "counselling_sessions": count(CounsellingSession, CounsellingSession.held_at),
+        "group_sessions": count(GroupSession, GroupSession.starts_at, attendee_added),
+        "referrals": count(Referral, Referral.created_at),
+    }
+
+
 # ---------------------------------------------------------------------------------------------
-# Tables: one figure per row, for the month, the month before and the month a year before
+# Tables: one figure per row, for the months chosen, the months before and a year before
 # ---------------------------------------------------------------------------------------------
+
+MAX_MONTHS = 24
+# The records whose later changes a submitted month lists (keys of ``changed_after``).
+CHANGE_KINDS = [
+    ("clients", _l("Clients")),
+    ("counselling_sessions", _l("Counselling sessions")),
+    ("group_sessions", _l("Group sessions")),
+    ("referrals", _l("Referrals")),
+]
+
 
 @dataclass
 class Row:
+    """One figure. ``code`` is stable across languages (submissions store figures by it)."""
+
     label: str
     current: int
     previous: int
     year_ago: int
     level: int = 1  # 0: total, 1: a line, 2: a detail line (hidden on the page when all zero)
+    code: str = ""
+    submitted: int | None = None  # the figure as submitted, for a submitted month
 
     @property
     def change_previous(self) -> int:
@@ -358,7 +492,12 @@ class Row:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.current or self.previous or self.year_ago)
+        return not (self.current or self.previous or self.year_ago or self.submitted)
+
+    @property
+    def differs(self) -> bool:
+        """The current figure is not the one submitted."""
+        return self.submitted is not None and self.submitted != self.current
 
 
 @dataclass
@@ -374,30 +513,96 @@ class Table:
     def values(self) -> dict[str, tuple[int, int, int]]:
         return {str(row.label): (row.current, row.previous, row.year_ago) for row in self.rows}
 
+    def figures(self) -> dict[str, int]:
+        """{row code: figure of the months chosen}: what a submission stores."""
+        return {row.code: row.current for row in self.rows}
+
+
+def months_label(first: date, last: date | None = None) -> str:
+    """"March 2026", or "March 2026 to May 2026" for several months, in the user's language."""
+    if last is None or last == first:
+        return format_date(first, "MMMM yyyy")
+    return str(_l("%(first)s to %(last)s", first=format_date(first, "MMMM yyyy"),
+                  last=format_date(last, "MMMM yyyy")))
+
 
 @dataclass
 class MonthlyStatistics:
+    """The tables of ``month`` through ``last_month``, compared with the months just before
+    (as many) and with the same months a year before."""
+
     month: date
     previous_month: date
     year_ago_month: date
     centres: list[Centre]
     tables: list[Table]
+    last_month: date | None = None
+    submission: MonthSubmission | None = None
+    # For a submitted month: {kind: records of the month created or changed since}.
+    changed_since_submission: dict[str, int] = field(default_factory=dict)
 
     def table(self, key: str) -> Table:
         return next(table for table in self.tables if table.key == key)
+
+    @property
+    def end_month(self) -> date:
+        return self.last_month or self.month
+
+    @property
+    def month_count(self) -> int:
+        return months_between(self.month, self.end_month)
+
+    @property
+    def previous_end_month(self) -> date:
+        return add_months(self.previous_month, self.month_count - 1)
+
+    @property
+    def year_ago_end_month(self) -> date:
+        return add_months(self.year_ago_month, self.month_count - 1)
+
+    @property
+    def current_label(self) -> str:
+        return months_label(self.month, self.end_month)
+
+    @property
+    def previous_label(self) -> str:
+        return months_label(self.previous_month, self.previous_end_month)
+
+    @property
+    def year_ago_label(self) -> str:
+        return months_label(self.year_ago_month, self.year_ago_end_month)
+
+    @property
+    def changed_since_submission_total(self) -> int:
+        return sum(self.changed_since_submission.values())
+
+    @property
+    def changes_since_submission(self) -> list[tuple[str, int]]:
+        """(translated kind of record, how many) for each kind with later changes."""
+        return [(str(label), self.changed_since_submission[kind])
+                for kind, label in CHANGE_KINDS if self.changed_since_submission.get(kind)]
+
+    def figures(self) -> dict[str, dict[str, int]]:
+        """{table key: {row code: figure}} of the months chosen."""
+        return {table.key: table.figures() for table in self.tables}
 
 
 def _three(periods, function):
     return [function(period) for period in periods]
 
 
-def _row(label, results, key, level=1) -> Row:
-    return Row(str(label), *(result.get(key, 0) for result in results), level=level)
+def _row(label, results, key, level=1, code=None) -> Row:
+    return Row(str(label), *(result.get(key, 0) for result in results), level=level,
+               code=str(key) if code is None else code)
 
 
-def _sum_row(label, results, keys, level=0) -> Row:
+def _sum_row(label, results, keys, level=0, code="total") -> Row:
     return Row(str(label), *(sum(result.get(key, 0) for key in keys) for result in results),
-               level=level)
+               level=level, code=code)
+
+
+def _total_row(results) -> Row:
+    return Row(str(_l("Total")), *(sum(r.values()) for r in results), level=0, code="total")
 
 
 def _sex_age_table(key, title, results) -> Table:
@@ -405,18 +610,19 @@ def _sex_age_table(key, title, results) -> Table:
     everything = [(sex, group) for sex, _label in SEX for group in AGE_GROUP_CODES]
     table.rows.append(_sum_row(_l("Total"), results, everything))
     for sex, sex_label in SEX:
-        table.rows.append(_sum_row(sex_label, results, [(sex, g) for g in AGE_GROUP_CODES], 1))
+        table.rows.append(_sum_row(sex_label, results, [(sex, g) for g in AGE_GROUP_CODES], 1,
+                                   code=sex))
         for group in AGE_GROUP_CODES:
             table.rows.append(_row(
                 _l("%(sex)s, %(age_group)s", sex=sex_label, age_group=AGE_GROUP_LABELS[group]),
-                results, (sex, group), level=2))
+                results, (sex, group), level=2, code=f"{sex}:{group}"))
     return table
 
 
 def _coded_table(key, title, results, choices, total=True) -> Table:
     table = Table(key, title)
     if total:
-        table.rows.append(Row(str(_l("Total")), *(sum(r.values()) for r in results), level=0))
+        table.rows.append(_total_row(results))
     known = [code for code, _label in choices]
     for code, label in choices:
         table.rows.append(_row(label, results, code))
@@ -426,35 +632,94 @@ def _coded_table(key, title, results, choices, total=True) -> Table:
     return table
 
 
+def _ranked_table(key, title, results, choices) -> Table:
+    """A coded table ordered by the figure of the months chosen, most first (no total)."""
+    table = _coded_table(key, title, results, choices, total=False)
+    table.rows.sort(key=lambda row: -row.current)  # stable: ties keep the vocabulary's order
+    return table
+
+
+NOT_STATED = "none"  # the row code of clients with no destination stated
+
+
+def _country_row(results, code) -> Row:
+    label = country_name(code) if code else _l("Not stated")
+    return _row(label, results, code, code=code or NOT_STATED)
+
+
+def _country_table(key, title, results) -> Table:
+    """A total, then every destination with a figure in any period, most first, by name."""
+    table = Table(key, title, [_total_row(results)])
+    codes = {code for result in results for code in result}
+    rows = [_country_row(results, code) for code in codes if code]
+    rows.sort(key=lambda row: (-row.current, -row.previous, -row.year_ago, row.label))
+    table.rows.extend(rows)
+    if "" in codes:
+        table.rows.append(_country_row(results, ""))
+    return table
+
+
+def _top_destinations_table(results, top: list[str]) -> Table:
+    table = Table("top_destinations",
+                  str(_l("Most asked-about destinations (clients counselled)")))
+    table.rows.extend(_country_row(results, code) for code in top)
+    return table
+
+
+def _sheet_tables(results) -> list[Table]:
+    """Copies printed by topic, and by language (each a total of the (topic, language) sums)."""
+    titles = sheet_titles(str(get_locale() or "en"))
+    tables = []
+    for position, key, title, label in (
+        (0, "sheets_by_topic", _l("Information sheets printed, by topic"),
+         lambda topic: titles.get(topic, topic)),
+        (1, "sheets_by_language", _l("Information sheets printed, by language"),
+         language_name),
+    ):
+        by = [{} for _result in results]
+        for summed, result in zip(by, results, strict=True):
+            for pair, copies in result.items():
+                summed[pair[position]] = summed.get(pair[position], 0) + copies
+        table = Table(key, str(title), [_total_row(by)])
+        codes = sorted({code for summed in by for code in summed})
+        rows = [_row(label(code), by, code, code=f"{key.split('_')[-1]}:{code}")
+                for code in codes]
+        rows.sort(key=lambda row: (-row.current, row.label))
+        table.rows.extend(rows)
+        tables.append(table)
+    return tables
+
+
 def _group_table(sessions, attendees, head_counts) -> Table:
     table = Table("group_sessions", str(_l("Group sessions and people reached")))
     for kind, kind_label in GROUP_KINDS:
         table.rows.append(Row(
             str(_l("%(kind)s: sessions held", kind=kind_label)),
-            *(result.get(kind, 0) for result in sessions), level=0))
+            *(result.get(kind, 0) for result in sessions), level=0, code=f"{kind}:sessions"))
         keys = [(kind, sex) for sex, _label in SEX]
         people = [sum(a.get(k, 0) + h.get(k, 0) for k in keys)
                   for a, h in zip(attendees, head_counts, strict=True)]
-        table.rows.append(Row(str(_l("%(kind)s: people reached", kind=kind_label)), *people))
+        table.rows.append(Row(str(_l("%(kind)s: people reached", kind=kind_label)), *people,
+                              code=f"{kind}:people"))
         table.rows.append(_sum_row(_l("%(kind)s: registered participants", kind=kind_label),
-                                   attendees, keys, level=2))
+                                   attendees, keys, level=2, code=f"{kind}:registered"))
         table.rows.append(_sum_row(_l("%(kind)s: counted without registering", kind=kind_label),
-                                   head_counts, keys, level=2))
+                                   head_counts, keys, level=2, code=f"{kind}:counted"))
         for sex, sex_label in SEX:
             table.rows.append(Row(
                 str(_l("%(kind)s: people reached, %(sex)s", kind=kind_label, sex=sex_label)),
                 *(a.get((kind, sex), 0) + h.get((kind, sex), 0)
                   for a, h in zip(attendees, head_counts, strict=True)),
-                level=2))
+                level=2, code=f"{kind}:people:{sex}"))
     return table
 
 
 def _partner_table(results) -> Table:
     table = Table("referrals_by_partner", str(_l("Referrals made, by partner")))
-    table.rows.append(Row(str(_l("Total")), *(sum(r.values()) for r in results), level=0))
+    table.rows.append(_total_row(results))
     partners = sorted({key for result in results for key in result}, key=lambda k: (k[1], k[0]))
     for key in partners:
-        table.rows.append(_row(key[1], results, key))
+        table.rows.append(_row(key[1], results, key, code=f"partner:{key[0]}"))
     return table
 
 
@@ -476,27 +741,62 @@ def statistics_centres(actor: Actor, centre_id: int | None) -> list[Centre]:
     return [user.centre]
 
 
-def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None
-                       ) -> MonthlyStatistics:
-    """Every table for ``month`` (any day of it) at one centre, or all centres (admins)."""
+class InvalidMonths(ValueError):
+    """The last month is before the first, or the range is longer than ``MAX_MONTHS``."""
+
+
+def month_range(month: date, last_month: date | None) -> tuple[date, date]:
+    """(first, last) months of a range; raises ``InvalidMonths``."""
+    first = month_start(month)
+    last = month_start(last_month) if last_month else first
+    if last < first or months_between(first, last) > MAX_MONTHS:
+        raise InvalidMonths()
+    return first, last
+
+
+def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None,
+                       last_month: date | None = None) -> MonthlyStatistics:
+    """Every table for ``month`` through ``last_month`` (any day of each; None: ``month``
+    only) at one centre, or all centres (admins). The comparisons are the as many months just
+    before and the same months a year before. A submitted single month of one centre also
+    carries its submission, the submitted figures and the records changed since.
+
+    Raises ``StatisticsAccessDenied`` and ``InvalidMonths``.
+    """
     centres = statistics_centres(actor, centre_id)
-    month = month_start(month)
-    months = [month, add_months(month, -1), add_months(month, -12)]
-    periods = [Period.of(m, centres) for m in months]
+    first, last = month_range(month, last_month)
+    count = months_between(first, last)
+    months = [first, add_months(first, -count), add_months(first, -12)]
+    periods = [Period.of(m, centres, add_months(m, count - 1) if count > 1 else None)
+               for m in months]
 
     follow = _three(periods, follow_ups)
+    topics = _three(periods, sessions_by_topic)
+    counselled_destinations = _three(periods, counselled_clients_by_destination)
     tables = [
         _sex_age_table("new_clients", str(_l("New clients registered")),
                        _three(periods, new_clients_by_sex_age)),
+        _coded_table("new_clients_by_migration_status",
+                     str(_l("New clients, by migration status")),
+                     _three(periods, new_clients_by_migration_status), MIGRATION_STATUS),
+        _country_table("new_clients_by_destination",
+                       str(_l("New clients, by destination country")),
+                       _three(periods, new_clients_by_destination)),
         _sex_age_table("clients_counselled", str(_l("Clients counselled (each person once)")),
                        _three(periods, counselled_clients_by_sex_age)),
+        _country_table("clients_counselled_by_destination",
+                       str(_l("Clients counselled, by destination country (each person once)")),
+                       counselled_destinations),
+        _top_destinations_table(counselled_destinations, top_destinations(periods[0])),
         _sex_age_table("sessions", str(_l("Counselling sessions")),
                        _three(periods, sessions_by_sex_age)),
         _coded_table("sessions_by_channel", str(_l("Counselling sessions, by channel")),
                      _three(periods, sessions_by_channel), CHANNELS),
         # A session can have several topics: no total.
         _coded_table("sessions_by_topic", str(_l("Counselling sessions, by topic")),
-                     _three(periods, sessions_by_topic), TOPICS, total=False),
+                     topics, TOPICS, total=False),
+        _ranked_table("top_topics", str(_l("Most asked-about topics (counselling sessions)")),
+                      topics, TOPICS),
         _group_table(_three(periods, group_sessions_by_kind),
                      _three(periods, group_attendees_by_kind_sex),
                      _three(periods, group_head_counts_by_kind_sex)),
@@ -508,56 +808,123 @@ def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None
         _coded_table("referral_status",
                      str(_l("Referrals made in the month, by status at the month's end")),
                      _three(periods, referral_status_at_month_end), STATUSES),
+        *_sheet_tables(_three(periods, sheets_printed_by_topic_language)),
         Table("outcomes", str(_l("Completed referrals and follow-ups")), [
             Row(str(_l("Referrals completed in the month")),
-                *_three(periods, referrals_completed)),
-            Row(str(_l("Follow-ups done in the month")), *(f["done"] for f in follow)),
-            Row(str(_l("Follow-ups overdue at the month's end")), *(f["overdue"] for f in follow)),
+                *_three(periods, referrals_completed), code="referrals_completed"),
+            Row(str(_l("Follow-ups done in the month")), *(f["done"] for f in follow),
+                code="follow_ups_done"),
+            Row(str(_l("Follow-ups overdue at the month's end")), *(f["overdue"] for f in follow),
+                code="follow_ups_overdue"),
         ]),
     ]
-    return MonthlyStatistics(month=months[0], previous_month=months[1], year_ago_month=months[2],
-                             centres=centres, tables=tables)
+    stats = MonthlyStatistics(month=months[0], previous_month=months[1],
+                              year_ago_month=months[2], centres=centres, tables=tables,
+                              last_month=last if count > 1 else None)
+    if count == 1 and len(centres) == 1:
+        _compare_with_submission(stats, periods[0])
+    return stats
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV export
+# Closing a month: the figures as submitted, kept beside the current ones
 # ---------------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+class SubmissionRefused(Exception):
+    """The month cannot be submitted; ``message`` says why (translated lazily)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
 
 
-def neutralise(value):
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+class AlreadySubmitted(SubmissionRefused):
+    """The centre's month was submitted before (``submission``); it stays as submitted."""
+
+    def __init__(self, submission: MonthSubmission):
+        super().__init__(_l("This month was already submitted; a submitted month cannot be "
+                            "submitted again."))
+        self.submission = submission
 
 
-def export_csv(actor: Actor, month: date, centre_id: int | None = None) -> str:
-    """The statistics as CSV text (with BOM), one section per table; audited."""
-    stats = monthly_statistics(actor, month, centre_id)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([neutralise(str(_l("Centre"))),
-                     neutralise(", ".join(c.name for c in stats.centres))])
-    writer.writerow([neutralise(str(_l("Month"))), stats.month.strftime("%Y-%m")])
-    headers = [
-        str(_l("This month (%(month)s)", month=format_date(stats.month, "MMMM yyyy"))),
-        str(_l("Previous month (%(month)s)", month=format_date(stats.previous_month, "MMMM yyyy"))),
-        str(_l("Change vs previous month")),
-        str(_l("A year before (%(month)s)", month=format_date(stats.year_ago_month, "MMMM yyyy"))),
-        str(_l("Change vs a year before")),
-    ]
+def find_submission(centre_id: int, month: date) -> MonthSubmission | None:
+    return db.session.scalar(select(MonthSubmission).where(
+        MonthSubmission.centre_id == centre_id, MonthSubmission.month == month_start(month)))
+
+
+def _vanished_label(code: str) -> str:
+    """The label of a submitted row that has no figure any more, from its code."""
+    kind, _sep, value = code.partition(":")
+    if code == NOT_STATED:
+        return str(_l("Not stated"))
+    if len(code) == 2 and code.isupper():
+        return country_name(code)
+    if kind == "partner" and value.isdigit():
+        return db.session.scalar(select(Partner.name).where(Partner.id == int(value))) or code
+    if kind == "topic":
+        return sheet_titles(str(get_locale() or "en")).get(value, value)
+    if kind == "language":
+        return language_name(value)
+    return code
+
+
+def _compare_with_submission(stats: MonthlyStatistics, period: Period) -> None:
+    submission = find_submission(stats.centres[0].id, stats.month)
+    if submission is None:
+        return
+    stats.submission = submission
+    figures = json.loads(submission.figures)
     for table in stats.tables:
-        writer.writerow([])
-        writer.writerow([neutralise(table.title)] + [neutralise(h) for h in headers])
+        if table.key not in figures:  # a table added after the submission
+            continue
+        submitted = figures[table.key]
         for row in table.rows:
-            writer.writerow([neutralise(row.label), row.current, row.previous,
-                             row.change_previous, row.year_ago, row.change_year])
-    audit.record(actor, "export", object_type="statistics",
-                 centre_id=centre_id or (actor.user.centre_id if actor.user.centre_id else None),
-                 summary=f"month={stats.month:%Y-%m} centres="
-                         + ",".join(c.code for c in stats.centres))
+            row.submitted = int(submitted.get(row.code, 0))
+        # A row of the submission with no figure now (e.g. a partner's only referral moved to
+        # another month) still shows what was submitted.
+        present = {row.code for row in table.rows}
+        for code, value in submitted.items():
+            if code not in present and value:
+                table.rows.append(Row(_vanished_label(code), 0, 0, 0, code=code,
+                                      submitted=int(value)))
+    stats.changed_since_submission = changed_after(period, submission.submitted_at)
+
+
+def can_submit(stats: MonthlyStatistics) -> bool:
+    """The page shows one ended month of one centre that is not submitted yet."""
+    if stats.month_count != 1 or len(stats.centres) != 1 or stats.submission is not None:
+        return False
+    return stats.month < month_start(centre_today(stats.centres[0]))
+
+
+def submit_month(actor: Actor, month: date, centre_id: int | None = None) -> MonthSubmission:
+    """Close one centre's month: store every table's figures of that month; audited.
+
+    A manager submits their own centre's month, an admin a chosen centre's. Only a month that
+    has ended in the centre's calendar can be submitted, and only once: corrections made later
+    show beside the submitted figures instead of replacing them.
+    Raises ``StatisticsAccessDenied``, ``SubmissionRefused`` and ``AlreadySubmitted``.
+    """
+    centres = statistics_centres(actor, centre_id)
+    if len(centres) != 1:
+        raise SubmissionRefused(_l("Choose the centre whose month you submit."))
+    centre, month = centres[0], month_start(month)
+    if month >= month_start(centre_today(centre)):
+        raise SubmissionRefused(_l("A month can be submitted once it has ended."))
+    existing = find_submission(centre.id, month)
+    if existing is not None:
+        raise AlreadySubmitted(existing)
+    stats = monthly_statistics(actor, month, centre.id)
+    submission = MonthSubmission(centre_id=centre.id, month=month, submitted_by_id=actor.user.id,
+                                 figures=json.dumps(stats.figures(), sort_keys=True))
+    db.session.add(submission)
+    try:
+        db.session.flush()
+    except IntegrityError:  # submitted at the same moment by someone else
+        db.session.rollback()
+        raise AlreadySubmitted(find_submission(centre.id, month)) from None
+    audit.record(actor, "submit", object_type="statistics", object_id=submission.id,
+                 centre_id=centre.id, summary=f"month={month:%Y-%m} centre={centre.code}")
     db.session.commit()
-    return out.getvalue()
+    return submission
+

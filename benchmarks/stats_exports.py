@@ -1,0 +1,83 @@
+"""Statistics charts and exports on an archive: chart queries, XLSX and the PDF report.
+
+Usage: .venv/bin/python -m benchmarks.stats_exports --database-url URL [--generate]
+       [--runs 5] [--centre LHR] [--month 2026-10] [--clients 20000 --sessions 100000 ...]
+
+The database is prepared as in ``benchmarks/stats.py`` (``--generate`` empties it and fills it
+with ``flask mrc archive-data``'s synthetic archive). Then, as an admin, it prints the median
+and p95 (ms) over --runs warm runs of: the chart data of one centre-month and of all centres
+(``charts.monthly_charts``: five 12-month trend queries and the sex × age query), the XLSX
+export and the PDF report of one centre-month in English and in Urdu. Each export also writes
+its audit row, as in production.
+"""
+
+import argparse
+import statistics
+from datetime import date
+
+from flask_babel import force_locale
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, select
+
+from benchmarks.stats import benchmark_admin, percentile, timed
+from mrc import create_app
+from mrc.actor import Actor
+from mrc.centres.models import Centre
+from mrc.extensions import db
+from mrc.stats import charts, exports, services
+from mrc.stats.archive import Sizes, generate_archive
+
+
+def report(name: str, times: list[float]) -> None:
+    print(f"  {name:44s} median {statistics.median(times):8.1f} ms   "
+          f"p95 {percentile(times, 0.95):8.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--generate", action="store_true")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--centre", default="LHR")
+    parser.add_argument("--month", help="YYYY-MM (default: last month)")
+    sizes = {"clients": 20_000, "sessions": 100_000, "group_sessions": 4_000,
+             "referrals": 20_000, "years": 2}
+    for name, default in sizes.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=default)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "benchmark",
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
+                      "ARGON2_PARALLELISM": 1})
+    with app.app_context(), app.test_request_context():
+        engine = db.engine.dialect.name
+        if args.generate:
+            metadata = MetaData()
+            metadata.reflect(bind=db.engine)
+            metadata.drop_all(bind=db.engine)
+        upgrade(revision="heads")
+        if args.generate:
+            result = generate_archive(Sizes(args.clients, args.sessions, args.group_sessions,
+                                            args.referrals, args.years), args.seed)
+            print(f"{engine}: archive of {result.total:,d} rows in {result.seconds:.0f} s")
+        actor = Actor(benchmark_admin(), "benchmark")
+        month = (services.parse_month(args.month) if args.month
+                 else services.default_month(date.today()))
+        centre = db.session.scalar(select(Centre).where(Centre.code == args.centre))
+        print(f"{engine}: {args.centre} and all centres, {month:%Y-%m}, {args.runs} runs")
+        one = services.monthly_statistics(actor, month, centre.id)
+        every = services.monthly_statistics(actor, month)
+        report("chart data, one centre-month", timed(lambda: charts.monthly_charts(one),
+                                                      args.runs))
+        report("chart data, all centres", timed(lambda: charts.monthly_charts(every), args.runs))
+        report("XLSX export, one centre-month",
+               timed(lambda: exports.export_xlsx(actor, month, centre.id), args.runs))
+        for locale in ("en", "ur"):
+            with force_locale(locale):
+                times = timed(lambda: exports.report_pdf(actor, month, centre.id), args.runs)
+            report(f"PDF report ({locale}), one centre-month", times)
+
+
+if __name__ == "__main__":
+    main()
