@@ -1,4 +1,6 @@
-from sqlalchemy import Boolean, Integer, String
+from datetime import time
+
+from sqlalchemy import Boolean, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mrc.extensions import db
@@ -18,6 +20,14 @@ class Centre(db.Model):
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     timezone: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Opening hours, printed on information sheets in the sheet's language: weekdays
+    # (0 = Monday) from/to, and the times. All empty until an admin fills them in.
+    open_from_day: Mapped[int | None] = mapped_column(Integer)
+    open_to_day: Mapped[int | None] = mapped_column(Integer)
+    opens_at: Mapped[time | None] = mapped_column(Time)
+    closes_at: Mapped[time | None] = mapped_column(Time)
+    # Clients are anonymised this many years after their last activity (mrc.clients.privacy).
+    retention_years: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
 
     def __repr__(self) -> str:
         return f"<Centre {self.code}>"

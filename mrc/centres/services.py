@@ -52,7 +52,8 @@ def centre_today(centre: Centre) -> date:
 
 
 EDITABLE_FIELDS = ("name", "city", "address", "phone", "email", "default_locale", "timezone",
-                   "active")
+                   "active", "retention_years",
+                   "open_from_day", "open_to_day", "opens_at", "closes_at")
 
 
 def update_centre(actor: Actor, centre: Centre, **values) -> None:

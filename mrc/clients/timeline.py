@@ -50,7 +50,14 @@ def group_session_entries(client: Client) -> list[TimelineEntry]:
     return timeline_entries(client)
 
 
-SOURCES = [registration_entries, counselling_entries, referral_entries, group_session_entries]
+def sheet_print_entries(client: Client) -> list[TimelineEntry]:
+    from mrc.sheets.services import timeline_entries  # imported late: it imports clients
+
+    return timeline_entries(client)
+
+
+SOURCES = [registration_entries, counselling_entries, referral_entries, group_session_entries,
+           sheet_print_entries]
 
 
 @dataclass

@@ -1,0 +1,175 @@
+"""Time to build one printed information sheet per language, ours against WeasyPrint.
+
+Usage: .venv/bin/python benchmarks/sheets.py [--topic working_abroad_legally] [--runs 20]
+
+For each of the seven languages it builds the seeded sheet of a topic for the Lahore centre (Dhaka
+for Bengali, Erbil for Arabic and Sorani) with the service's renderer (ReportLab + our layout layer)
+and prints the median and p95 time of a warm build and the PDF size. When WeasyPrint is
+importable it builds the same content (same fonts, header, blocks, QR code, footer) from HTML in
+the same run — the tool most teams would pick instead — and prints its figures beside ours.
+WeasyPrint is not a dependency of the service; to compare, install it for the benchmark only:
+
+    python3 -m venv /tmp/wp && /tmp/wp/bin/pip install -e . weasyprint==70.0
+    /tmp/wp/bin/python benchmarks/sheets.py
+
+Targets (issue #5): every language at most 50 ms per sheet, none more than 1.5 times the English
+sheet, and faster than WeasyPrint.
+"""
+
+import argparse
+import base64
+import html
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, select
+
+from mrc import create_app
+from mrc.centres.models import Centre
+from mrc.centres.services import seed_centres
+from mrc.extensions import db
+from mrc.i18n import LANGUAGES, RIGHT_TO_LEFT
+from mrc.sheets import markup
+from mrc.sheets.layout import fonts
+from mrc.sheets.render import SheetJob, opening_hours_text, render_sheets
+from mrc.sheets.services import latest_version, seed_sheets
+from mrc.sheets.models import InfoSheet
+
+CENTRE_FOR = {"bn": "DAC", "ar": "EBL", "ckb": "EBL"}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def timed(build, runs: int) -> tuple[list[float], bytes]:
+    pdf = build()  # warm-up: fonts loaded, caches filled
+    times = []
+    for _run in range(runs):
+        start = time.perf_counter()
+        pdf = build()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, pdf
+
+
+def _qr_svg(url: str) -> str:
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(url)
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(x2 - x1, y2 - y1)
+    drawing.add(widget)
+    return renderSVG.drawToString(drawing)
+
+
+def sheet_html(centre: Centre, version, lang: str) -> str:
+    """The same sheet as HTML + CSS for WeasyPrint: same fonts, blocks, QR code and footer."""
+    font_files = fonts._font_paths()
+    faces = "".join(
+        f"@font-face {{ font-family: '{key}'; src: url('{path.as_uri()}'); }}\n"
+        for key, path in font_files.items())
+    main = fonts.main_face(lang).key
+    direction = "rtl" if lang in RIGHT_TO_LEFT else "ltr"
+    parts = [f"<h2>{html.escape(centre.name)}</h2>",
+             f"<p class=small>{html.escape(centre.address or centre.city)}</p>",
+             f"<p class=small>{html.escape(_('Phone'))}: <bdi dir=ltr>{html.escape(centre.phone)}"
+             "</bdi></p>"]
+    hours = opening_hours_text(centre, lang)
+    if hours:
+        parts.append(f"<p class=small>{html.escape(_('Opening hours'))}: {html.escape(hours)}</p>")
+    parts.append(f"<h1>{html.escape(version.title)}</h1>")
+    in_list = False
+    for block in markup.parse(version.body, centre.country):
+        if isinstance(block, markup.ListItem) != in_list:
+            parts.append("<ul>" if not in_list else "</ul>")
+            in_list = not in_list
+        if isinstance(block, markup.Heading):
+            parts.append(f"<h3>{html.escape(block.text)}</h3>")
+        elif isinstance(block, markup.Paragraph):
+            parts.append(f"<p>{html.escape(block.text)}</p>")
+        elif isinstance(block, markup.ListItem):
+            parts.append(f"<li>{html.escape(block.text)}</li>")
+        elif isinstance(block, markup.Table):
+            rows = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+                           for a, b in block.rows)
+            parts.append(f"<table>{rows}</table>")
+        elif isinstance(block, markup.QrCode):
+            svg = base64.b64encode(_qr_svg(block.url).encode()).decode()
+            parts.append(f"<p><img src='data:image/svg+xml;base64,{svg}' width=74> "
+                         f"<bdi dir=ltr>{html.escape(block.url)}</bdi></p>")
+    if in_list:
+        parts.append("</ul>")
+    footer = html.escape(f"{version.title} · {LANGUAGES.get(lang, lang)}")
+    return f"""<!doctype html><html lang="{lang.replace('_', '-')}" dir="{direction}"><head>
+<style>{faces}
+@page {{ size: A4; margin: 15mm 18mm 22mm;
+  @bottom-center {{ content: "{footer} · " counter(page) " / " counter(pages);
+                    font-family: '{main}', 'noto-sans'; font-size: 8pt; }} }}
+body {{ font-family: '{main}', 'noto-sans', 'noto-sans-arabic', 'hind-siliguri';
+        font-size: 10.5pt; }}
+h1 {{ font-size: 19pt; color: #1f4e79; }} h2 {{ font-size: 14pt; color: #1f4e79; }}
+.small {{ font-size: 9.5pt; color: #666; margin: 0; }}
+table {{ border-collapse: collapse; width: 100%; }} td {{ border: 0.5pt solid #b0b7bf; }}
+</style></head><body>{''.join(parts)}</body></html>"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topic", default="working_abroad_legally")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    try:
+        import weasyprint
+    except ImportError:
+        weasyprint = None
+
+    folder = Path(tempfile.mkdtemp(prefix="mrc-sheets-bench-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                      "SECRET_KEY": "benchmark"})
+    with app.app_context(), app.test_request_context():
+        metadata = MetaData()
+        metadata.reflect(bind=db.engine)
+        metadata.drop_all(bind=db.engine)
+        upgrade(revision="heads")
+        seed_centres()
+        seed_sheets()
+        sheet = db.session.scalar(select(InfoSheet).where(InfoSheet.topic == args.topic))
+        print(f"Sheet '{args.topic}', A4, {args.runs} warm builds per language; "
+              f"Nastaliq for Urdu: {'yes' if fonts.has_nastaliq() else 'no (Naskh)'}; "
+              f"WeasyPrint: {weasyprint.__version__ if weasyprint else 'not installed'}")
+        print(f"{'language':10s} {'ours p50':>9s} {'p95':>7s} {'size':>8s}   "
+              f"{'WeasyPrint p50':>14s} {'p95':>7s} {'size':>8s}   {'ratio':>5s}")
+        english = None
+        for lang in LANGUAGES:
+            centre = db.session.scalar(
+                select(Centre).where(Centre.code == CENTRE_FOR.get(lang, "LHR")))
+            version = latest_version(sheet.id, lang)
+            ours, pdf = timed(lambda: render_sheets(centre, [SheetJob(version, args.topic)]),
+                              args.runs)
+            median = statistics.median(ours)
+            english = english or median
+            line = (f"{lang:10s} {median:7.1f}ms {percentile(ours, 0.95):5.1f}ms "
+                    f"{len(pdf) / 1024:6.1f}kB")
+            if weasyprint:
+                with force_locale(lang):
+                    document = sheet_html(centre, version, lang)
+                theirs, their_pdf = timed(
+                    lambda: weasyprint.HTML(string=document).write_pdf(), max(5, args.runs // 2))
+                line += (f"   {statistics.median(theirs):12.1f}ms "
+                         f"{percentile(theirs, 0.95):5.1f}ms {len(their_pdf) / 1024:6.1f}kB   "
+                         f"{statistics.median(theirs) / median:4.1f}x")
+            print(line + f"   ({median / english:.2f}x English)")
+        db.session.remove()
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
