@@ -67,7 +67,9 @@ def _tables(connection: sqlite3.Connection) -> list[str]:
 def row_counts(connection: sqlite3.Connection) -> dict[str, int]:
     """The number of rows of every application table (Alembic's own table left out)."""
     return {
-        table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+        # Table names come from sqlite_master of our own schema, never from input.
+        table: connection.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608 # nosec B608
+        .fetchone()[0]
         for table in _tables(connection)
     }
 

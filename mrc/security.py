@@ -1,8 +1,12 @@
-"""Access control: login by default, roles, the one centre-scoping function, security headers."""
+"""Access control: login by default, roles, the one centre-scoping function, who sees sensitive
+fields, security headers, owner-only instance files."""
 
+import logging
+import os
 from functools import wraps
+from pathlib import Path
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -81,6 +85,30 @@ def get_scoped_or_404(model, object_id: int, user: User):
     return found
 
 
+# Protection flags of a client. Their values, like counselling notes, never go into audit
+# summaries or logs; only these names do.
+SENSITIVE_CLIENT_FIELDS = ("trafficking_indication", "smuggling_indication", "protection_concern")
+
+
+def can_see_sensitive(user: User, client, *, author_id: int | None = None) -> bool:
+    """The one rule for a client's protection flags and counselling notes.
+
+    True for admins (they see every centre, see DESIGN.md, and run anonymisation and the audit
+    log), managers of the client's centre, and the counsellor assigned to the client. For the
+    notes of one counselling session, ``author_id`` (the counsellor who held it and wrote them)
+    may read them too. Everyone else, other counsellors of the same centre included, may not.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.centre_id is None or user.centre_id != client.centre_id:
+        return False
+    if user.role == Role.MANAGER:
+        return True
+    return user.id in {client.assigned_counsellor_id, author_id} - {None}
+
+
 def set_security_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -88,7 +116,69 @@ def set_security_headers(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS (MRC_SECURE_COOKIES=1): browsers must never fall back to HTTP.
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static":
-        # Pages show personal data: never keep them in shared or browser caches.
+        # Pages show personal data: never keep them in shared or browser caches. Error pages
+        # and redirects too, since they are answers to a signed-in user's requests.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def make_private(instance: Path, database_uri: str) -> None:
+    """Owner-only files: the instance folder (secret key, database, backups) 0700, created so
+    or tightened when it is ours; an existing SQLite database and its ``-wal``/``-shm`` 0600.
+    New database files are handled by ``keep_sqlite_files_private``."""
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only(instance, 0o700)
+    for path in _sqlite_files(database_uri):
+        _owner_only(path, 0o600)
+
+
+def keep_sqlite_files_private(engine) -> None:
+    """Make the SQLite files 0600 as each connection opens, whatever the umask.
+
+    SQLite creates the database file when the first connection opens it, and gives the
+    ``-wal`` and ``-shm`` files it creates later the database file's permissions: tightening
+    the files at every connect (three ``stat`` calls) keeps all three owner-only.
+    """
+    files = _sqlite_files(str(engine.url))
+    if not files:
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _tighten(_dbapi_connection, _record):
+        for path in files:
+            _owner_only(path, 0o600)
+
+
+def _sqlite_files(database_uri: str) -> list[Path]:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return []
+    database = Path(url.database)
+    return [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` when it is ours and more open; warn when it cannot be.
+
+    A file that vanishes meanwhile (SQLite removes ``-wal`` and ``-shm`` when the last
+    connection closes) is no error.
+    """
+    try:
+        status = path.stat()
+        if status.st_mode & 0o777 & ~mode == 0:
+            return
+        if status.st_uid != os.getuid():
+            logging.getLogger(__name__).warning(
+                "%s is readable by others and not ours to tighten", path)
+            return
+        path.chmod(mode)
+    except FileNotFoundError:
+        return

@@ -513,8 +513,10 @@ def test_viewing_a_session_is_audited(counsellor, staff, lahore):
         select(AuditEvent.action, AuditEvent.summary).where(
             AuditEvent.object_type == "counselling_session", AuditEvent.object_id == row.id)
         .order_by(AuditEvent.id)).all()
-    assert [action for action, _summary in events] == ["create", "view"]
+    # The notes shown are a view of sensitive data, audited by field name.
+    assert [action for action, _summary in events] == ["create", "view", "view_sensitive"]
     assert events[0][1] == f"logged for client {lahore.id}"
+    assert events[2][1] == "fields: notes"
 
 
 def test_another_centres_counsellor_gets_404_everywhere(app, client, staff, lahore):

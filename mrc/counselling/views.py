@@ -75,13 +75,13 @@ def new(client_id: int):
 @blueprint.route("/counselling/<int:counselling_id>")
 def show(counselling_id: int):
     counselling = get_scoped_or_404(CounsellingSession, counselling_id, current_user)
-    services.view_session(current_actor(), counselling)
+    may_read_notes = services.view_session(current_actor(), counselling)
     return render_template(
         "counselling/show.html",
         counselling=counselling,
         client=counselling.client,
         choices=choices,
-        may_read_notes=services.may_read_notes(current_user, counselling),
+        may_read_notes=may_read_notes,
         may_edit=services.may_edit(current_user, counselling),
         history=_describe(services.history(counselling)),
     )
