@@ -104,6 +104,7 @@ def register_error_handlers(app) -> None:
             403: _("You do not have access to this page."),
             404: _("This page does not exist, or you do not have access to it."),
             405: _("This action is not possible here."),
+            413: _("What you sent is too large. Please shorten the text and try again."),
         }
         message = messages.get(error.code, _("The request could not be completed."))
         return render_template("errors/error.html", code=error.code, message=message), error.code

@@ -32,19 +32,92 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
-    """Turn on WAL, a busy timeout and foreign keys for every new SQLite connection."""
+    """Turn on WAL, a busy timeout and foreign keys for every new SQLite connection, and let
+    every transaction take the write lock before its first write (never by upgrading a read
+    snapshot, which SQLite refuses at once when another connection wrote meanwhile)."""
     if not is_sqlite(engine):
         return
+    _install_sqlite_begin(engine)
 
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record):
+        # sqlite3 would otherwise emit its own deferred BEGIN before the first write only;
+        # we emit BEGIN ourselves (SQLAlchemy's documented pysqlite recipe).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed, so anonymised values leave the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+
+# Why BEGIN IMMEDIATE. A deferred SQLite transaction reads first and asks for the write lock
+# only at its first write. If another connection wrote meanwhile, that upgrade fails at once
+# with SQLITE_BUSY ("database is locked"): the busy timeout does not help, because waiting could
+# deadlock two readers that both want to write. BEGIN IMMEDIATE takes the write lock before
+# anything is read or written, waiting up to the busy timeout for the writer before it, so two
+# writers queue instead of failing. So no transaction here ever upgrades a read snapshot:
+#
+# - Outside requests (CLI commands, scripts) a transaction begins IMMEDIATE: it will most
+#   likely write, and what it read stays true until it commits.
+# - Requests begin deferred, so readers (in WAL mode never blocked by a writer) do not queue
+#   behind writers. Before the first write of a request's transaction (an insert, the audit
+#   row of a view, the session's last-seen time), the read snapshot is ended and the
+#   transaction begun again with BEGIN IMMEDIATE: the write waits its turn instead of failing.
+#   The lock is then held from the first write to the commit only, not while the form is
+#   parsed and checked or the page rendered: the load test (benchmarks/load.py) showed that
+#   holding it for whole posted requests makes writers queue past the busy timeout when the
+#   CPU is busy. What was read before the first write is as fresh as PostgreSQL's READ
+#   COMMITTED, which the app must be correct under anyway; counters that must not race are
+#   single UPDATE ... RETURNING statements (clients.services.next_reference).
+IMMEDIATE, DEFERRED, ON_FIRST_WRITE = "BEGIN IMMEDIATE", "BEGIN", ""
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+_MODE = "mrc_sqlite_begin"
+
+
+def sqlite_begin_statement() -> str:
+    """How a SQLite transaction begins: ``DEFERRED`` (locking before its first write) in a
+    request, ``IMMEDIATE`` outside requests.
+
+    With ``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` off (the test suite), code outside a request
+    reads without a transaction and takes the write lock before its first write
+    (``ON_FIRST_WRITE``): a test's own reads between two requests then neither hold the lock
+    the requests need nor keep a snapshot older than what the requests wrote.
+    """
+    from flask import current_app, has_app_context, has_request_context
+
+    if has_request_context():
+        return DEFERRED
+    if has_app_context() and not current_app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS",
+                                                        True):
+        return ON_FIRST_WRITE
+    return IMMEDIATE
+
+
+def _install_sqlite_begin(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        mode = sqlite_begin_statement()
+        connection.info[_MODE] = mode
+        if mode:
+            connection.exec_driver_sql(mode)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _lock_before_first_write(connection, cursor, statement, parameters, context,
+                                 executemany):
+        mode = connection.info.get(_MODE, IMMEDIATE)
+        if mode == IMMEDIATE or not statement.lstrip().upper().startswith(_WRITE_STATEMENTS):
+            return
+        connection.info[_MODE] = IMMEDIATE
+        if mode == DEFERRED:
+            # Nothing was written (and no savepoint opened) yet: ending the transaction only
+            # releases the read snapshot.
+            cursor.execute("COMMIT")
+        cursor.execute(IMMEDIATE)
 
 
 def utcnow() -> datetime:

@@ -1,5 +1,7 @@
 """Form helpers shared by every feature: the base form, digit-tolerant fields, options."""
 
+import re
+
 import flask_babel
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
@@ -73,15 +75,36 @@ class _CatalogueTranslations:
         return flask_babel.gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return flask_babel.ngettext(singular, plural, n)
+        # Unformatted: WTForms fills in %(min)d / %(max)d itself (flask_babel.ngettext would
+        # format with ``num`` only, and fail on those placeholders).
+        return flask_babel.get_translations().ngettext(singular, plural, n)
+
+
+# C0 control characters other than tab, line feed and carriage return, and DEL. No typed text
+# holds them; NUL in particular cannot be stored in PostgreSQL text at all.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(data):
+    """Field filter: text (or a list of texts) with control characters is a field error."""
+    values = data if isinstance(data, list | tuple) else [data]
+    if any(isinstance(value, str) and _CONTROL_CHARACTERS.search(value) for value in values):
+        raise ValueError(_l("This text contains invisible control characters that cannot be "
+                            "saved. Please remove them."))
+    return data
 
 
 class Form(FlaskForm):
-    """Base of every form: CSRF from Flask-WTF, messages in the user's language."""
+    """Base of every form: CSRF from Flask-WTF, messages in the user's language, and no
+    control characters in any field (the one place that keeps NUL away from the database)."""
 
     class Meta:
         def get_translations(self, form):
             return _CatalogueTranslations()
+
+        def bind_field(self, form, unbound_field, options):
+            filters = (refuse_control_characters, *unbound_field.kwargs.get("filters", ()))
+            return unbound_field.bind(form=form, **{**options, "filters": filters})
 
 
 # WTForms' built-in messages that our forms can show, listed so that extraction puts them in

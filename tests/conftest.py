@@ -27,6 +27,8 @@ FAST_TEST_SETTINGS = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST_KIB": 1024,
     "ARGON2_PARALLELISM": 1,
+    # A test's own reads between requests must not hold SQLite's write lock (mrc.database).
+    "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False,
 }
 
 

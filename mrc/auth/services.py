@@ -98,11 +98,15 @@ def authenticate(username: str, password: str, remote_addr: str) -> LoginResult:
             _l("Too many failed attempts. Please try again in %(minutes)d minutes.", minutes=wait)
         )
     user = db.session.scalar(select(User).where(User.username == username))
+    password_hash, active = (user.password_hash, user.active) if user else ("", False)
+    # End the read before hashing: on SQLite a posted form's transaction holds the write lock
+    # (mrc.database), and Argon2 is deliberately slow.
+    db.session.commit()
     if user is None:
         burn_verification_time(password)
         ok = False
     else:
-        ok = verify_password(user.password_hash, password) and user.active
+        ok = verify_password(password_hash, password) and active
     if not ok:
         db.session.add(LoginFailure(username=username, remote_addr=remote_addr))
         audit.record(None, "failed_login", username=username, remote_addr=remote_addr,
