@@ -9,6 +9,7 @@ import unicodedata
 
 import phonenumbers
 
+from mrc.clients.name_sounds import sound_keys
 from mrc.i18n import normalise_digits
 
 # Marks to drop: Latin combining diacritics, Arabic harakat, superscript alef, Quranic marks,
@@ -93,11 +94,28 @@ def phone_key_candidates(text: str, default_region: str) -> list[str]:
     return keys
 
 
+def name_sound_keys(*names: str) -> list[str]:
+    """The distinct sound keys (``mrc.clients.name_sounds``) of the given names, in order."""
+    keys: list[str] = []
+    for name in names:
+        for key in sound_keys(name_words(name)):
+            if key not in keys:
+                keys.append(key[:100])
+    return keys
+
+
 def keys_for(*, names: list[str], phone_e164: str, national_id: str) -> list[tuple[str, str]]:
-    """All (kind, value) search keys of one client."""
+    """All (kind, value) search keys of one client.
+
+    ``names`` are full names (given and family name together, so "Abdul | Rahman" joins up
+    as "Abd al-Rahman" does). ``name`` keys: folded name words (prefix search in the script
+    typed); ``sound`` keys: cross-script sound keys.
+    """
     keys = [("name", word) for word in name_words(*names)]
+    keys += [("sound", key) for key in name_sound_keys(*names)]
     if phone_e164:
         keys.append(("phone", phone_e164.lstrip("+")))
     if national_id:
         keys.append(("nid", identifier_key(national_id)))
     return keys
+

@@ -18,7 +18,7 @@ from mrc.audit import services as audit
 from mrc.centres.models import Centre
 from mrc.centres.services import centre_now
 from mrc.clients.models import Client
-from mrc.clients.services import search_condition
+from mrc.clients.services import search_plan
 from mrc.errors import FieldError
 from mrc.extensions import db
 from mrc.group_sessions import choices
@@ -293,14 +293,14 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
 
     None when the term holds nothing to search for. The search is audited without the term.
     """
-    condition, kind = search_condition(term or "", group_session.centre.country)
-    if condition is None:
+    plan = search_plan(term or "", group_session.centre.country)
+    if plan is None:
         return None
     statement = (
         scoped(Client, actor.user)
-        .where(condition, Client.anonymised_at.is_(None),
+        .where(plan.condition, Client.anonymised_at.is_(None),
                Client.centre_id == group_session.centre_id)
-        .order_by(Client.last_visit_at.desc(), Client.id.desc())
+        .order_by(*plan.order_by)
         .limit(limit)
     )
     found = list(db.session.scalars(statement))
@@ -312,7 +312,7 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
     )) if found else set()
     # Never the term itself: it is personal data.
     audit.record(actor, "search", object_type="client", centre_id=group_session.centre_id,
-                 summary=f"attendees of group session {group_session.id} by {kind}; "
+                 summary=f"attendees of group session {group_session.id} by {plan.kind}; "
                          f"{len(found)} found")
     db.session.commit()
     return [Match(client, client.id in attending) for client in found]

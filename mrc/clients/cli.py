@@ -1,0 +1,71 @@
+"""``flask mrc rebuild-search-keys``: recompute every client's search keys."""
+
+import time
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import delete, func, insert, select
+
+from mrc.clients.models import Client, ClientSearchKey
+from mrc.clients.search_keys import keys_for
+from mrc.extensions import db
+
+BATCH = 2000
+
+
+def rebuild_search_keys(progress=None) -> int:
+    """Delete and recompute the keys of every client that is not anonymised, in batches.
+
+    Needed after the key rules change (e.g. new sound-key rules). ``progress(done)`` is called
+    after each batch. Returns the number of clients processed. Each batch commits on its own, so
+    an interrupted rebuild leaves every client with either old or new keys, never none.
+    """
+    done, last_id = 0, 0
+    columns = (Client.id, Client.given_name, Client.family_name, Client.given_name_native,
+               Client.family_name_native, Client.phone, Client.national_id)
+    while True:
+        rows = db.session.execute(
+            select(*columns)
+            .where(Client.id > last_id, Client.anonymised_at.is_(None))
+            .order_by(Client.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return done
+        ids = [row.id for row in rows]
+        db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id.in_(ids)))
+        keys = [
+            {"client_id": row.id, "kind": kind, "value": value}
+            for row in rows
+            for kind, value in keys_for(
+                names=[f"{row.given_name} {row.family_name}",
+                       f"{row.given_name_native} {row.family_name_native}"],
+                phone_e164=row.phone, national_id=row.national_id)
+        ]
+        if keys:
+            db.session.execute(insert(ClientSearchKey), keys)
+        db.session.commit()
+        done += len(rows)
+        last_id = ids[-1]
+        if progress:
+            progress(done)
+
+
+@click.command("rebuild-search-keys")
+@with_appcontext
+def rebuild_search_keys_command():
+    """Recompute every client's search keys (names, sound keys, phone, ID)."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Client).where(Client.anonymised_at.is_(None)))
+    started = time.monotonic()
+    with click.progressbar(length=total, label="Clients") as bar:
+        shown = 0
+
+        def advance(done):
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        count = rebuild_search_keys(progress=advance)
+    seconds = time.monotonic() - started
+    click.echo(f"Rebuilt the search keys of {count} clients in {seconds:.1f} s.")
