@@ -1,6 +1,6 @@
 # The two Quick start commands (see README.md):
 #   make run    install, create the SQLite database, a first admin and demo data, start the service
-#   make test   install what the tests need and run the whole suite (SQLite, then PostgreSQL if reachable)
+#   make test   install what the tests need and run the whole suite (SQLite, and PostgreSQL side by side if reachable)
 
 PYTHON ?= python3
 VENV := .venv
@@ -53,16 +53,30 @@ axe:
 	  fi; \
 	fi
 
+# The suite runs on SQLite and, where PostgreSQL is reachable, on PostgreSQL at the same time
+# (two processes, two databases): the machine's second core halves the wait.
 test: install-test browser axe
-	$(BIN)/python -m pytest -p no:cacheprovider
-	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "PostgreSQL reachable: running the suite again on $(PG_TEST_URL)"; \
-	  MRC_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -p no:cacheprovider; \
-	elif [ "$$MRC_REQUIRE_POSTGRES" = "1" ]; then \
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then pg=1; else pg=0; fi; \
+	if [ $$pg = 0 ] && [ "$$MRC_REQUIRE_POSTGRES" = "1" ]; then \
 	  echo "PostgreSQL is required (MRC_REQUIRE_POSTGRES=1) but not reachable at $(PG_TEST_URL)"; exit 1; \
+	fi; \
+	if [ $$pg = 1 ]; then \
+	  echo "PostgreSQL reachable: the suite runs on SQLite and, at the same time, on $(PG_TEST_URL)"; \
+	  MRC_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -p no:cacheprovider -q \
+	    > $(VENV)/pytest-postgresql.log 2>&1 & pg_pid=$$!; \
 	else \
-	  echo "PostgreSQL not reachable at $(PG_TEST_URL): suite ran on SQLite only"; \
-	fi
+	  echo "PostgreSQL not reachable at $(PG_TEST_URL): the suite runs on SQLite only"; \
+	fi; \
+	$(BIN)/python -m pytest -p no:cacheprovider; sqlite_status=$$?; \
+	pg_status=0; \
+	if [ $$pg = 1 ]; then \
+	  wait $$pg_pid; pg_status=$$?; \
+	  echo "===== the same suite on PostgreSQL ($(PG_TEST_URL)) ====="; \
+	  if [ $$pg_status = 0 ]; then tail -n 5 $(VENV)/pytest-postgresql.log; \
+	  else grep -v '^INFO ' $(VENV)/pytest-postgresql.log; fi; \
+	fi; \
+	echo "SQLite: exit $$sqlite_status; PostgreSQL: exit $$pg_status"; \
+	[ $$sqlite_status = 0 ] && [ $$pg_status = 0 ]
 
 translations-compile: install
 	$(BIN)/pybabel compile -d translations

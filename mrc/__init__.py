@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mrc.config import DefaultConfig, settings_from_environment
+from mrc.config import DefaultConfig, check_production, settings_from_environment
 from mrc.database import database_uri, install_sqlite_pragmas
 from mrc.extensions import babel, csrf, db, login_manager, migrate
 
@@ -38,10 +38,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings_from_environment())
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    check_production(app.config)  # before a secret key is made up for a missing one
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config.get("SQLALCHEMY_DATABASE_URI"), app.instance_path
     )
+    from mrc.security import make_private
+
+    make_private(Path(app.instance_path), app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_FOLDER)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
@@ -76,6 +79,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        from mrc.security import keep_sqlite_files_private
+
+        keep_sqlite_files_private(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -101,12 +107,14 @@ def _register_blueprints(app: Flask) -> None:
     from mrc.group_sessions.views import blueprint as group_sessions_blueprint
     from mrc.partners.views import blueprint as partners_blueprint
     from mrc.referrals.views import blueprint as referrals_blueprint
+    from mrc.sheets.views import blueprint as sheets_blueprint
     from mrc.stats.views import blueprint as stats_blueprint
 
     for blueprint in (core_blueprint, auth_blueprint, centres_blueprint, clients_blueprint,
                       audit_blueprint, counselling_blueprint, partners_blueprint,
                       referrals_blueprint, group_sessions_blueprint, stats_blueprint):
         app.register_blueprint(blueprint)
+    app.register_blueprint(sheets_blueprint)
 
 
 def _register_request_hooks(app: Flask) -> None:

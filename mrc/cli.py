@@ -34,6 +34,11 @@ def init_command():
     partners = seed_partners()
     if partners:
         click.echo(f"Starter partner directory: {len(partners)} national partners added.")
+    from mrc.sheets.services import seed_sheets
+
+    sheets = seed_sheets()
+    if sheets:
+        click.echo(f"Information sheets: {sheets} draft language versions added.")
 
 
 def _read_password(prompt: bool) -> str:
@@ -109,6 +114,9 @@ def demo_data_command(clients_per_centre, seed, if_empty):
         click.echo("Clients exist already; no demo data added.")
         return
     seed_partners()  # referrals and group sessions go to the starter partners
+    from mrc.sheets.services import seed_sheets
+
+    seed_sheets()  # draft information sheets to print
     staff = ensure_demo_staff()
     for centre, counsellor in staff:
         newest_before = db.session.scalar(select(func.max(Client.id))) or 0
@@ -132,3 +140,15 @@ from mrc.backup import backup_command, restore_command  # noqa: E402  (defined b
 
 mrc_cli.add_command(backup_command)
 mrc_cli.add_command(restore_command)
+
+from mrc.clients.privacy_cli import retention_command  # noqa: E402
+
+mrc_cli.add_command(retention_command)
+
+from mrc.stats.archive import archive_data_command  # noqa: E402
+
+mrc_cli.add_command(archive_data_command)
+
+from mrc.clients.cli import rebuild_search_keys_command  # noqa: E402
+
+mrc_cli.add_command(rebuild_search_keys_command)

@@ -39,3 +39,48 @@ def test_every_migration_goes_down_and_up(tmp_path, database_url):
         assert remaining == set()
         upgrade(revision="heads")
         assert "clients" in inspect(db.engine).get_table_names()
+
+
+def test_migrations_rebuild_tables_of_a_populated_sqlite_database(tmp_path):
+    """A batch migration copies and drops a table other rows refer to (clients): it must work
+    with data present, and leave foreign keys enforced on the connections afterwards."""
+    from mrc.actor import Actor
+    from mrc.auth.models import User
+    from mrc.clients.services import ClientData, register_client
+
+    with app_for(f"sqlite:///{tmp_path}/populated.sqlite3") as app, app.app_context():
+        upgrade(revision="0006")
+        # Rows written as the schema of 0006 has them (the models are newer).
+        db.session.execute(text(
+            "INSERT INTO centres (code, name, country, city, address, phone, email, "
+            "default_locale, timezone, active) VALUES ('LHR', 'MRC Lahore', 'PK', 'Lahore', "
+            "'', '', '', 'ur', 'Asia/Karachi', 1)"))
+        db.session.execute(text(
+            "INSERT INTO users (username, display_name, password_hash, role, centre_id, active, "
+            "created_at) SELECT 'm', 'M', '-', 'manager', id, 1, '2026-01-01 00:00:00' "
+            "FROM centres"))
+        ids = {"centre": db.session.scalar(text("SELECT id FROM centres")),
+               "user": db.session.scalar(text("SELECT id FROM users"))}
+        db.session.execute(text(
+            "INSERT INTO clients (reference, centre_id, given_name, family_name, "
+            "given_name_native, family_name_native, sex, nationality, national_id, phone, "
+            "province, district, education, occupation, skills, languages, migration_status, "
+            "destination_country, destination_sector, heard_about, consent_date, "
+            "consent_recorded_by_id, consent_services, consent_follow_up, "
+            "consent_referral_sharing, consent_statistics, trafficking_indication, "
+            "smuggling_indication, protection_concern, created_at, created_by_id, updated_at, "
+            "last_visit_at) VALUES ('LHR-2020-000001', :centre, 'Ali', 'Raza', '', '', 'male', "
+            "'PK', '', '', '', '', '', '', '', '', 'intending', '', '', '', '2026-01-01', :user, "
+            "1, 0, 0, 0, 0, 0, 0, '2026-01-01 00:00:00', :user, '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"), ids)
+        db.session.execute(text("INSERT INTO client_search_keys (client_id, kind, value) "
+                                "SELECT id, 'name', 'ali' FROM clients"))
+        db.session.commit()
+        db.session.remove()
+        upgrade(revision="heads")
+        assert db.session.scalar(text("SELECT count(*) FROM client_search_keys")) == 1
+        register_client(Actor(db.session.get(User, ids["user"])), ClientData(
+            given_name="Sana", sex="female", nationality="PK", migration_status="intending",
+            birth_year=1990, consent_services=True), confirmed_new=True)
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1

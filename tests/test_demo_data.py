@@ -14,6 +14,7 @@ from mrc.clients.demo import generate_demo_clients
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.validation import check_birth, clean_name, clean_national_id, clean_phone
 from mrc.extensions import db
+from tests.conftest import FAST_TEST_SETTINGS
 
 CENTRE_CODES = ("ISB", "LHR", "BGW", "EBL", "DAC")
 REFERENCE = re.compile(r"^[A-Z]{3}-\d{4}-\d{6}$")
@@ -25,14 +26,8 @@ BENGALI_SCRIPT = re.compile("[\u0980-\u09ff]")
 def fresh_database(directory):
     """An app on its own SQLite file with the seed centres and one counsellor per centre."""
     directory.mkdir(parents=True, exist_ok=True)
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(directory / "t.sqlite3"),
-        "SECRET_KEY": "x",
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST_KIB": 8,
-        "ARGON2_PARALLELISM": 1,
-    })
+    app = create_app({**FAST_TEST_SETTINGS,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(directory / "t.sqlite3")})
     with app.app_context():
         db.create_all()
         seed_centres()

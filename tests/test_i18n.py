@@ -113,7 +113,7 @@ class _VisibleText(HTMLParser):
 
 ACRONYMS = {"MRC", "CNIC", "NID", "ID", "PDO"}
 # Names people see in Latin letters whatever the language.
-BRAND_NAMES = {"WhatsApp", "Imo", "Viber"}
+BRAND_NAMES = {"WhatsApp", "Imo", "Viber", "Excel"}
 
 
 def english_left(html: str, data_values: set[str]) -> list[str]:
@@ -201,8 +201,12 @@ def _manager_pages(client_row, staff, casework):
         ("GET", f"/clients/{client_row.id}/referrals/new", None),
         ("POST", f"/clients/{client_row.id}/referrals/new", {"reason": ""}),
         ("GET", f"/referrals/{c['referral']}", None),
+        ("GET", "/sheets/", None),
+        ("GET", "/sheets/copies", None),
+        ("POST", "/sheets/copies", {"copies": "0"}),
         ("GET", "/stats/", None),
         ("GET", "/stats/?month=" + date.today().strftime("%Y-%m"), None),  # this month: figures
+        ("GET", "/stats/submit?month=2026-03", None),
         ("GET", "/", None),
         ("GET", "/clients/", None),
         ("POST", "/clients/", {"term": "usman"}),
@@ -212,6 +216,12 @@ def _manager_pages(client_row, staff, casework):
                                        "national_id": "123", "phone": "123"}),
         ("GET", f"/clients/{client_row.id}", None),
         ("GET", f"/clients/{client_row.id}/edit", None),
+        ("GET", f"/clients/{client_row.id}/privacy", None),
+        ("POST", f"/clients/{client_row.id}/consent", {"on": "2099-01-01"}),
+        ("GET", f"/clients/{client_row.id}/corrections", None),
+        ("GET", f"/clients/{client_row.id}/anonymise", None),
+        ("POST", f"/clients/{client_row.id}/anonymise", {"reference": "wrong"}),
+        ("GET", "/clients/retention", None),
         ("GET", "/users/", None),
         ("GET", "/users/new", None),
         ("GET", f"/users/{staff.lhr_counsellor.id}", None),

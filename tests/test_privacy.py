@@ -425,3 +425,15 @@ def test_anonymising_also_erases_records_merged_into_the_client(app, staff):
     duplicate = db.session.get(Client, duplicate.id)
     assert duplicate.anonymised_at is not None
     assert (duplicate.given_name, duplicate.phone) == ("", "")
+
+
+def test_an_anonymised_record_cannot_be_edited_back_to_life(manager, staff):
+    row = registered(manager)
+    privacy.anonymise_client(Actor(staff.lhr_manager), row, "request")
+    for response in (manager.get(f"/clients/{row.id}/edit"),
+                     post_form(manager, f"/clients/{row.id}/edit",
+                               {**VALID, "given_name": "Restored"}, token_from="/clients/")):
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/clients/{row.id}")
+    db.session.expire_all()
+    assert db.session.get(Client, row.id).given_name != "Restored"

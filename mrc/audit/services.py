@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "failed_login": _l("Failed login"),
     "logout": _l("Logged out"),
     "view": _l("Viewed"),
+    "view_sensitive": _l("Viewed protected details"),
     "search": _l("Searched"),
     "create": _l("Created"),
     "update": _l("Changed"),
@@ -24,6 +25,10 @@ ACTION_LABELS = {
     "deactivate": _l("Deactivated"),
     "activate": _l("Activated"),
     "export": _l("Exported"),
+    "print": _l("Printed"),
+    "publish": _l("Published"),
+    "anonymise": _l("Anonymised"),
+    "submit": _l("Submitted"),
 }
 ACTIONS = tuple(ACTION_LABELS)
 
@@ -36,6 +41,8 @@ OBJECT_TYPE_LABELS = {
     "partner": _l("Partner organisation"),
     "referral": _l("Referral"),
     "statistics": _l("Statistics"),
+    "info_sheet": _l("Information sheet"),
+    "sheet_print": _l("Sheet print"),
 }
 
 

@@ -22,6 +22,10 @@ class Client(db.Model):
     """A person counselled by a centre. Scoped by ``centre_id`` (the registering centre)."""
 
     __tablename__ = "clients"
+    __table_args__ = (
+        # Statistics: clients registered at a centre in a month.
+        Index("ix_clients_centre_created_at", "centre_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -66,6 +70,9 @@ class Client(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_visit_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when this record was merged into another one (the same person registered twice):
+    # it is kept as a redirect so that links and references to it still lead somewhere.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
 
     centre: Mapped[Centre] = relationship()
     assigned_counsellor: Mapped[User | None] = relationship(foreign_keys=[assigned_counsellor_id])
@@ -94,7 +101,8 @@ class Client(db.Model):
 class ClientSearchKey(db.Model):
     """Normalised keys that make search an index lookup instead of a scan.
 
-    kind: ``name`` (one row per normalised name word, any script), ``phone`` (E.164 digits),
+    kind: ``name`` (one row per normalised name word, any script), ``sound`` (cross-script
+    sound key of a name word, see ``mrc.clients.name_sounds``), ``phone`` (E.164 digits),
     ``nid`` (national ID, letters and digits only).
     """
 
@@ -123,3 +131,46 @@ class ClientReferenceCounter(db.Model):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     year: Mapped[int] = mapped_column(Integer)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClientMerge(db.Model):
+    """Two records of one person merged: ``merged`` now redirects to ``survivor``.
+
+    What moved is listed in ``ClientMergeMove`` so that an admin can undo the merge exactly.
+    """
+
+    __tablename__ = "client_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    merged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    survivor: Mapped[Client] = relationship(foreign_keys=[survivor_id])
+    merged: Mapped[Client] = relationship(foreign_keys=[merged_id])
+    merged_by: Mapped[User] = relationship(foreign_keys=[merged_by_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
+    moves: Mapped[list["ClientMergeMove"]] = relationship(
+        back_populates="merge", cascade="all, delete-orphan"
+    )
+
+
+class ClientMergeMove(db.Model):
+    """One row a merge changed: ``moved`` to the survivor, or ``dropped`` (an attendance of a
+    group session the survivor attended too; ``group_session_id`` lets undo restore it)."""
+
+    __tablename__ = "client_merge_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merge_id: Mapped[int] = mapped_column(
+        ForeignKey("client_merges.id", ondelete="CASCADE"), index=True
+    )
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(8))  # "moved" or "dropped"
+    group_session_id: Mapped[int | None] = mapped_column(Integer)
+
+    merge: Mapped[ClientMerge] = relationship(back_populates="moves")

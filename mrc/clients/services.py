@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mrc.actor import Actor
@@ -17,14 +17,23 @@ from mrc.audit import services as audit
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import centre_today
+from mrc.clients import matching
 from mrc.clients.models import Client, ClientReferenceCounter, ClientSearchKey
-from mrc.clients.search_keys import identifier_key, keys_for, name_words, phone_key_candidates
+from mrc.clients.search_keys import (
+    identifier_key,
+    keys_for,
+    name_sound_keys,
+    name_words,
+    phone_key_candidates,
+)
 from mrc.database import utcnow
 from mrc.extensions import db
 from mrc.i18n import normalise_digits
-from mrc.security import scoped
+from mrc.security import SENSITIVE_CLIENT_FIELDS, can_see_sensitive, scoped
 
-SENSITIVE_FIELDS = ("trafficking_indication", "smuggling_indication", "protection_concern")
+SENSITIVE_FIELDS = SENSITIVE_CLIENT_FIELDS
+# What the protected part of the client page and form shows, by field name (for the audit log).
+PROTECTED_SECTION = ("assigned_counsellor_id", *SENSITIVE_CLIENT_FIELDS)
 
 
 @dataclass
@@ -73,6 +82,7 @@ class ConsentMissing(ValueError):
 class DuplicateCandidate:
     client: Client
     reasons: list[str] = field(default_factory=list)
+    score: int = 0
 
 
 class PossibleDuplicates(Exception):
@@ -84,13 +94,6 @@ class PossibleDuplicates(Exception):
 
 
 # --- who may see what -------------------------------------------------------------------------
-
-def may_see_sensitive(user: User, client: Client) -> bool:
-    """Protection flags: managers and admins, and the counsellor assigned to the client."""
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        return True
-    return client.assigned_counsellor_id == user.id
-
 
 def counsellors_of(centre_id: int) -> list[User]:
     return list(
@@ -134,8 +137,7 @@ def _refresh_search_keys(client: Client) -> None:
     client.search_keys.clear()
     db.session.flush()
     wanted = keys_for(
-        names=[client.given_name, client.family_name, client.given_name_native,
-               client.family_name_native],
+        names=[client.full_name, client.full_name_native],
         phone_e164=client.phone,
         national_id=client.national_id,
     )
@@ -202,8 +204,12 @@ def update_client(actor: Actor, client: Client, data: ClientData) -> list[str]:
         raise ConsentMissing(
             _l("The person must agree to their data being recorded before anything is saved.")
         )
-    changed = _apply(client, data, with_sensitive=may_see_sensitive(actor.user, client))
+    # Someone who may not see the flags cannot change (or clear) them either.
+    changed = _apply(client, data, with_sensitive=can_see_sensitive(actor.user, client))
     if changed:
+        from mrc.clients.privacy import record_corrections  # imported late: it imports us
+
+        record_corrections(actor, client, changed)  # before the next flush: reads old values
         _refresh_search_keys(client)
         audit.record(actor, "update", object_type="client", object_id=client.id,
                      centre_id=client.centre_id, summary="changed: " + ", ".join(changed))
@@ -211,11 +217,22 @@ def update_client(actor: Actor, client: Client, data: ClientData) -> list[str]:
     return changed
 
 
-def view_client(actor: Actor, client: Client) -> None:
-    """Record that the actor opened the client's record."""
+def view_client(actor: Actor, client: Client) -> bool:
+    """Record that the actor opened the client's record; True when the page may show the
+    protected section (``mrc.security.can_see_sensitive``), whose view is recorded as well."""
     audit.record(actor, "view", object_type="client", object_id=client.id,
                  centre_id=client.centre_id)
+    with_sensitive = can_see_sensitive(actor.user, client)
+    if with_sensitive:
+        record_sensitive_view(actor, client, PROTECTED_SECTION)
     db.session.commit()
+    return with_sensitive
+
+
+def record_sensitive_view(actor: Actor, client: Client, field_names) -> None:
+    """Add a ``view_sensitive`` audit event naming the fields shown (never their values)."""
+    audit.record(actor, "view_sensitive", object_type="client", object_id=client.id,
+                 centre_id=client.centre_id, summary="fields: " + ", ".join(field_names))
 
 
 # --- finding ----------------------------------------------------------------------------------
@@ -237,41 +254,60 @@ def _name_prefix(word: str):
     return _has_key("name", ClientSearchKey.value >= word, ClientSearchKey.value < word + "\U0010ffff")
 
 
-def search_condition(term: str, default_region: str):
-    """The WHERE condition for a search term, and which kind of search it was.
+@dataclass
+class SearchPlan:
+    """What a search term asks for: the WHERE condition, the kind of search (for the audit
+    summary) and the ORDER BY that puts the closest matches first."""
+
+    condition: object
+    kind: str
+    order_by: list = field(default_factory=list)
+
+
+def search_plan(term: str, default_region: str) -> SearchPlan | None:
+    """How to search for ``term``; None when it holds nothing to search for.
 
     A reference finds that client; a term of digits finds phones (any format) and ID numbers;
-    anything else finds clients whose names have words starting with every typed word.
+    anything else finds clients whose names have words starting with every typed word, or whose
+    names sound the same in any script ("mohammed usman" finds "محمد عثمان"); the first kind
+    comes first.
     """
     term = normalise_digits(term).strip()
+    recent_first = [Client.last_visit_at.desc(), Client.id.desc()]
     if _REFERENCE.match(term):
-        return Client.reference == term.upper(), "reference"
+        return SearchPlan(Client.reference == term.upper(), "reference", recent_first)
     if _NUMBERISH.match(term) and len(re.sub(r"\D", "", term)) >= 5:
         phone_keys = phone_key_candidates(term, default_region)
         conditions = [_has_key("phone", ClientSearchKey.value.in_(phone_keys))] if phone_keys else []
         conditions.append(_has_key("nid", ClientSearchKey.value == identifier_key(term)))
-        return or_(*conditions), "number"
+        return SearchPlan(or_(*conditions), "number", recent_first)
     words = name_words(term)
     if not words:
-        return None, "empty"
-    return and_(*[_name_prefix(word) for word in words]), "name"
+        return None
+    spelled = and_(*[_name_prefix(word) for word in words])
+    sounds = [key for key in name_sound_keys(term) if len(key) >= 2]
+    if not sounds:
+        return SearchPlan(spelled, "name", recent_first)
+    sounding = and_(*[_has_key("sound", ClientSearchKey.value == key) for key in sounds])
+    return SearchPlan(or_(spelled, sounding), "name",
+                      [case((spelled, 0), else_=1), *recent_first])
 
 
 def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
     """A page of clients in the actor's scope matching ``term``, most recently seen first."""
     region = actor.user.centre.country if actor.user.centre else "PK"
-    condition, kind = search_condition(term, region)
-    if condition is None:
+    plan = search_plan(term, region)
+    if plan is None:
         return None
     statement = (
         scoped(Client, actor.user)
-        .where(condition, Client.anonymised_at.is_(None))
-        .order_by(Client.last_visit_at.desc(), Client.id.desc())
+        .where(plan.condition, Client.anonymised_at.is_(None))
+        .order_by(*plan.order_by)
     )
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
     # Never the term itself: it is personal data.
     audit.record(actor, "search", object_type="client",
-                 summary=f"by {kind}; {result.total} found; page {page}")
+                 summary=f"by {plan.kind}; {result.total} found; page {page}")
     db.session.commit()
     return result
 
@@ -279,7 +315,7 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
 def list_clients(actor: Actor, *, page: int, per_page: int):
     statement = (
         scoped(Client, actor.user)
-        .where(Client.anonymised_at.is_(None))
+        .where(Client.anonymised_at.is_(None), Client.merged_into_id.is_(None))
         .order_by(Client.last_visit_at.desc(), Client.id.desc())
     )
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
@@ -290,7 +326,8 @@ def recent_clients(actor: Actor, limit: int = 10) -> list[Client]:
     statement = (
         scoped(Client, actor.user)
         .where(or_(Client.created_by_id == actor.user.id,
-                   Client.assigned_counsellor_id == actor.user.id))
+                   Client.assigned_counsellor_id == actor.user.id),
+               Client.merged_into_id.is_(None))
         .order_by(Client.updated_at.desc())
         .limit(limit)
     )
@@ -308,42 +345,56 @@ def registered_today_count(actor: Actor) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.subquery()))
 
 
-MAX_DUPLICATE_CANDIDATES = 20
+MAX_DUPLICATE_CANDIDATES = 10
+_GATHERED_PER_RULE = 50
 
 
 def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = None
                     ) -> list[DuplicateCandidate]:
-    """People in the actor's scope who may be the person described by ``data``, with reasons.
+    """People in the actor's scope who may be the person described by ``data``, best first,
+    each with the reasons it matched (``mrc.clients.matching``).
 
-    Same phone, same national ID, or the same given and family name (in Latin letters or in
-    the native script) with a birth year within one year.
+    Candidates are gathered through the key index — the same phone, the same national ID, or
+    the same name words or sound keys (any spelling, any script) with a birth year within one
+    year — and then scored; only those with enough evidence are returned, so that a common name
+    alone does not flood the warning.
     """
     region = actor.user.centre.country if actor.user.centre else "PK"
-    found: dict[int, DuplicateCandidate] = {}
+    gathered: set[int] = set()
 
-    def note(condition, reason):
-        statement = scoped(Client, actor.user).where(condition, Client.anonymised_at.is_(None))
+    def gather(condition) -> None:
+        statement = (scoped(Client, actor.user)
+                     .where(condition, Client.anonymised_at.is_(None))
+                     .with_only_columns(Client.id)
+                     .limit(_GATHERED_PER_RULE))
         if exclude_id is not None:
             statement = statement.where(Client.id != exclude_id)
-        for client in db.session.scalars(statement.limit(MAX_DUPLICATE_CANDIDATES)):
-            found.setdefault(client.id, DuplicateCandidate(client)).reasons.append(str(reason))
+        gathered.update(db.session.scalars(statement))
 
-    if data.phone:
-        note(_has_key("phone", ClientSearchKey.value.in_(phone_key_candidates(data.phone, region))),
-             _l("same phone number"))
+    phone_keys = phone_key_candidates(data.phone, region) if data.phone else []
+    if phone_keys:
+        gather(_has_key("phone", ClientSearchKey.value.in_(phone_keys)))
     if data.national_id:
-        note(_has_key("nid", ClientSearchKey.value == identifier_key(data.national_id)),
-             _l("same national ID"))
+        gather(_has_key("nid", ClientSearchKey.value == identifier_key(data.national_id)))
     near_birth = Client.birth_year.between(data.birth_year - 1, data.birth_year + 1)
-    for given, family, reason in (
-        (data.given_name, data.family_name, _l("same name, born within a year")),
-        (data.given_name_native, data.family_name_native,
-         _l("same name in native script, born within a year")),
-    ):
-        words = name_words(given, family)
-        if not words:
-            continue
-        note(and_(near_birth, *[_has_key("name", ClientSearchKey.value == w) for w in words]),
-             reason)
-    ranked = sorted(found.values(), key=lambda c: (-len(c.reasons), c.client.reference))
-    return ranked[:MAX_DUPLICATE_CANDIDATES]
+    for given, family in ((data.given_name, data.family_name),
+                          (data.given_name_native, data.family_name_native)):
+        full_name = " ".join(part for part in (given, family) if part)
+        words = name_words(full_name)
+        if words:
+            gather(and_(near_birth, *[_has_key("name", ClientSearchKey.value == w)
+                                      for w in words]))
+        sounds = name_sound_keys(full_name)
+        if sounds:
+            gather(and_(near_birth, *[_has_key("sound", ClientSearchKey.value == key)
+                                      for key in sounds]))
+    if not gathered:
+        return []
+    new = matching.Person.of(data)
+    candidates = []
+    for client in db.session.scalars(select(Client).where(Client.id.in_(gathered))):
+        evidence = matching.score(new, matching.Person.of(client), new_phone_keys=phone_keys)
+        if evidence.score >= matching.SHOW_FROM:
+            candidates.append(DuplicateCandidate(client, evidence.reasons, evidence.score))
+    candidates.sort(key=lambda c: (-c.score, c.client.reference))
+    return candidates[:MAX_DUPLICATE_CANDIDATES]

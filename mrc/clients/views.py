@@ -10,7 +10,7 @@ from mrc.clients.search_keys import name_words
 from mrc.clients.timeline import client_timeline
 from mrc.core import current_actor
 from mrc.i18n import isolate
-from mrc.security import get_scoped_or_404
+from mrc.security import can_see_sensitive, get_scoped_or_404
 
 blueprint = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -126,21 +126,29 @@ def _prefill_from_search(form: ClientForm, term: str) -> None:
 @blueprint.route("/<int:client_id>")
 def show(client_id: int):
     client = get_scoped_or_404(Client, client_id, current_user)
-    services.view_client(current_actor(), client)
+    if client.merged_into_id is not None:
+        flash(_("%(reference)s was merged into this record.",
+                reference=isolate(client.reference)), "info")
+        return redirect(url_for("clients.show", client_id=client.merged_into_id))
+    show_sensitive = services.view_client(current_actor(), client)
     return render_template(
         "clients/show.html",
         client=client,
         choices=choices,
         timeline=client_timeline(client, page=request.args.get("page", 1, type=int)),
-        show_sensitive=services.may_see_sensitive(current_user, client),
+        show_sensitive=show_sensitive,
     )
 
 
 @blueprint.route("/<int:client_id>/edit", methods=["GET", "POST"])
 def edit(client_id: int):
     client = get_scoped_or_404(Client, client_id, current_user)
+    if client.anonymised_at is not None or client.merged_into_id is not None:
+        # Nothing may bring identifying data back into an anonymised or merged-away record.
+        flash(_("This record can no longer be edited."), "warning")
+        return redirect(url_for("clients.show", client_id=client.id))
     form = _client_form(formdata=request.form if request.method == "POST" else None, client=client)
-    show_sensitive = services.may_see_sensitive(current_user, client)
+    show_sensitive = can_see_sensitive(current_user, client)
     if request.method == "GET":
         services.view_client(current_actor(), client)
     if form.validate_on_submit():
@@ -156,3 +164,7 @@ def edit(client_id: int):
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template("clients/form.html", form=form, client=client, candidates=None,
                            show_sensitive=show_sensitive)
+
+
+from mrc.clients import privacy_views  # noqa: E402,F401  (registers its routes on the blueprint)
+from mrc.clients import merge_views  # noqa: E402,F401  (registers its routes on the blueprint)

@@ -22,7 +22,7 @@ from mrc.counselling import choices, validation
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import utcnow
 from mrc.extensions import db
-from mrc.security import find_scoped, scoped
+from mrc.security import can_see_sensitive, find_scoped, scoped
 
 OBJECT_TYPE = "counselling_session"
 # Fields whose text is never copied into the history or the audit log.
@@ -75,20 +75,15 @@ class NotAllowed(PermissionError):
 
 # --- who may do what ----------------------------------------------------------------------------
 
-def _involved(user: User, counselling: CounsellingSession) -> bool:
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        return True  # of the session's centre: scoping already left out every other centre
-    return user.id in (counselling.counsellor_id, counselling.client.assigned_counsellor_id)
-
-
 def may_read_notes(user: User, counselling: CounsellingSession) -> bool:
-    """Notes: the session's counsellor, the client's assigned counsellor, managers, admins."""
-    return _involved(user, counselling)
+    """Notes are sensitive (``mrc.security.can_see_sensitive``): the client's assigned
+    counsellor, managers of the centre, admins, and the counsellor who held the session."""
+    return can_see_sensitive(user, counselling.client, author_id=counselling.counsellor_id)
 
 
 def may_edit(user: User, counselling: CounsellingSession) -> bool:
-    """Edits and follow-ups: the same people who may read the notes."""
-    return _involved(user, counselling)
+    """Edits and follow-ups: the same people who may read the notes (the form shows them)."""
+    return may_read_notes(user, counselling)
 
 
 def _require_scope(user: User, model, object_id: int) -> None:
@@ -270,11 +265,17 @@ def mark_follow_up_done(actor: Actor, counselling: CounsellingSession) -> bool:
     return True
 
 
-def view_session(actor: Actor, counselling: CounsellingSession) -> None:
-    """Record that the actor opened the session's page."""
+def view_session(actor: Actor, counselling: CounsellingSession) -> bool:
+    """Record that the actor opened the session's page; True when the page may show the notes
+    (``may_read_notes``), whose view is recorded as well (the field name, never the text)."""
     audit.record(actor, "view", object_type=OBJECT_TYPE, object_id=counselling.id,
                  centre_id=counselling.centre_id)
+    with_notes = may_read_notes(actor.user, counselling)
+    if with_notes:
+        audit.record(actor, "view_sensitive", object_type=OBJECT_TYPE, object_id=counselling.id,
+                     centre_id=counselling.centre_id, summary="fields: notes")
     db.session.commit()
+    return with_notes
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -311,13 +312,17 @@ def sessions_of_client(client: Client) -> list[CounsellingSession]:
 
 
 def _open_follow_ups(actor: Actor):
-    """Open follow-ups in the actor's scope, of clients who are not anonymised."""
+    """Open follow-ups in the actor's scope, of clients who are not anonymised and have not
+    withdrawn their consent to being contacted for follow-up (``mrc.clients.privacy``)."""
+    from mrc.clients.privacy import follow_up_contact_allowed  # imported late: it imports us
+
     return (
         scoped(CounsellingSession, actor.user)
         .join(Client, Client.id == CounsellingSession.client_id)
         .where(CounsellingSession.follow_up_on.is_not(None),
                CounsellingSession.follow_up_done_at.is_(None),
-               Client.anonymised_at.is_(None))
+               Client.anonymised_at.is_(None),
+               follow_up_contact_allowed())
     )
 
 

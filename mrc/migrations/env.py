@@ -39,10 +39,33 @@ def run_migrations_online():
     configure_args.setdefault("process_revision_directives", skip_empty_autogenerate)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata,
-                          **configure_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table (copy, drop the old one, rename): with
+            # foreign keys enforced, dropping a table other rows refer to fails. SQLite's own
+            # advice (lang_altertable.html): keys off during the change, checked afterwards.
+            _sqlite_pragma(connection, "foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata,
+                              **configure_args)
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.rollback()
+                if broken:
+                    raise RuntimeError(f"Rows refer to missing rows after migrating: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                _sqlite_pragma(connection, "foreign_keys=ON")
+
+
+def _sqlite_pragma(connection, pragma: str) -> None:
+    """A PRAGMA outside any transaction (inside one, foreign_keys is silently ignored)."""
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
 
 
 if context.is_offline_mode():
