@@ -137,6 +137,19 @@ class ShapedParagraph(Flowable):
             canv.addLiteral("BT\n" + "\n".join(out) + "\nET")
             canv.restoreState()
 
+    @staticmethod
+    def _encoded(face, glyph, doc) -> tuple[str, str]:
+        """(PDF font name of the subset, hex byte) that draw ``glyph`` in ``doc``; remembered
+        per document, as ReportLab's subset assignment is."""
+        cache = doc.__dict__.setdefault("_mrc_layout_glyphs", {})
+        found = cache.get((face.key, glyph.gid))
+        if found is None:
+            code = face.code_for_glyph(glyph.gid, glyph.units_advance)
+            subset, byte = face.ttf.splitString(chr(code), doc)[0]
+            found = (face.ttf.getSubsetInternalName(subset, doc), byte.hex())
+            cache[(face.key, glyph.gid)] = found
+        return found
+
     def _draw_run(self, out: list[str], doc, run: Run, text: str, x: float,
                   baseline: float) -> float:
         face = run.face
@@ -145,14 +158,14 @@ class ShapedParagraph(Flowable):
         if run.rtl:
             # one span per cluster: glyphs of a cluster are contiguous in HarfBuzz output
             starts = sorted({g.cluster for g in glyphs} | {run.end})
+            next_start = dict(zip(starts, starts[1:], strict=False))
             groups: list[list] = []
             for g in glyphs:
                 if groups and groups[-1][0].cluster == g.cluster:
                     groups[-1].append(g)
                 else:
                     groups.append([g])
-            spans = [(grp, text[grp[0].cluster:starts[starts.index(grp[0].cluster) + 1]])
-                     for grp in groups]
+            spans = [(grp, text[grp[0].cluster:next_start[grp[0].cluster]]) for grp in groups]
         else:
             spans = [(glyphs, text[run.start:run.end])]
         # Invisible space glyphs on the baseline at both ends of every span give text
@@ -168,14 +181,12 @@ class ShapedParagraph(Flowable):
             out.append(anchor.format(_fmt(x)))
             current_font = space_font
             for g in grp:
-                code = face.code_for_glyph(g.gid, g.units_advance)
-                subset, byte = face.ttf.splitString(chr(code), doc)[0]
-                font_name = face.ttf.getSubsetInternalName(subset, doc)
+                font_name, byte = self._encoded(face, g, doc)
                 if font_name != current_font:
                     out.append(f"{font_name} {_fmt(size)} Tf")
                     current_font = font_name
                 out.append(f"1 0 0 1 {_fmt(x + g.x_offset)} {_fmt(baseline + g.y_offset)} Tm "
-                           f"<{byte.hex()}> Tj")
+                           f"<{byte}> Tj")
                 x += g.x_advance
             out.append(anchor.format(_fmt(x - space_w)))
             out.append("EMC")
