@@ -365,6 +365,8 @@ def test_retention_dry_run_lists_and_the_run_anonymises_exactly_the_due(runner,
     assert "1 clients due" in dry.output
     assert db.session.scalar(select(func.count()).select_from(Client)
                              .where(Client.anonymised_at.is_not(None))) == 0
+    (listed,) = [e for e in audit_events("view") if "retention list (dry run)" in e.summary]
+    assert listed.username == "system"
 
     run = runner.invoke(args=["mrc", "retention"])
     assert run.exit_code == 0, run.output
