@@ -18,14 +18,11 @@ year — what the exact-match systems do), plus the mean number of candidates sh
 
 import argparse
 import random
-import tempfile
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from flask_migrate import upgrade
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
-from mrc import create_app
+from common import benchmark_app, fresh_schema
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
@@ -260,15 +257,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="mrc-eval-"))
-    url = args.database_url or f"sqlite:///{folder}/eval.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
-                      "BABEL_DEFAULT_LOCALE": "en"})
+    app = benchmark_app(args.database_url, "mrc-eval-", BABEL_DEFAULT_LOCALE="en")
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
-        metadata = MetaData()
-        metadata.reflect(bind=db.engine)
-        metadata.drop_all(bind=db.engine)
-        upgrade(revision="heads")
+        fresh_schema()
         seed_centres()
         centre = db.session.scalar(select(Centre).where(Centre.code == "LHR"))
         user = User(username="eval", display_name="Eval", password_hash="-",

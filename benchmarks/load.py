@@ -36,6 +36,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlencode
 
+from common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CENTRES = ["ISB", "LHR", "BGW", "EBL", "DAC"]
@@ -50,11 +52,6 @@ _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
 _HELD_AT = re.compile(r'<input[^>]*name="held_at"[^>]*>')
 _VALUE = re.compile(r'value="([^"]*)"')
 _CLIENT_URL = re.compile(r"/clients/(\d+)$")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 class Results:

@@ -13,14 +13,12 @@ referrals and group attendances, by bulk inserts. Prints: the time of the "due n
 
 import argparse
 import random
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from flask_migrate import upgrade
-from sqlalchemy import MetaData, insert, select, text
+from sqlalchemy import insert, select, text
 
-from mrc import create_app
+from common import benchmark_app, fresh_schema
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.auth.services import create_user
@@ -89,36 +87,28 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                          "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
-                          "ARGON2_PARALLELISM": 1})
-        with app.test_request_context():
-            if args.database_url:
-                metadata = MetaData()
-                metadata.reflect(bind=db.engine)
-                metadata.drop_all(bind=db.engine)
-            upgrade(revision="heads")
-            seed_centres()
-            manager = timed("build", lambda: build(args.clients, args.sessions_per_client,
-                                                   args.seed))
-            if db.engine.dialect.name == "postgresql":
-                # What autovacuum does after a bulk load; without statistics the planner takes
-                # the freshly loaded tables for empty and picks nested loops.
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
-            print(f"{db.engine.dialect.name}: {2 * args.clients} clients, "
-                  f"{db.session.query(CounsellingSession).count()} counselling sessions")
-            due = timed("due now, all centres (GROUP BY)", privacy.clients_due_now)
-            print(f"clients due now: {len(due)}")
-            page = timed("next-month page of one centre (count + 50 rows)",
-                         lambda: privacy.retention_due(Actor(manager)))
-            print(f"due within a month at {manager.centre.code}: {page.total}")
-            timed("anonymise 100 (one checkpoint at the end)",
-                  lambda: privacy.run_retention(due[:100]))
-        with app.app_context():
-            db.engine.dispose()
+    app = benchmark_app(args.database_url, "mrc-retention-")
+    with app.test_request_context():
+        fresh_schema()
+        seed_centres()
+        manager = timed("build", lambda: build(args.clients, args.sessions_per_client,
+                                               args.seed))
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum does after a bulk load; without statistics the planner takes
+            # the freshly loaded tables for empty and picks nested loops.
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        print(f"{db.engine.dialect.name}: {2 * args.clients} clients, "
+              f"{db.session.query(CounsellingSession).count()} counselling sessions")
+        due = timed("due now, all centres (GROUP BY)", privacy.clients_due_now)
+        print(f"clients due now: {len(due)}")
+        page = timed("next-month page of one centre (count + 50 rows)",
+                     lambda: privacy.retention_due(Actor(manager)))
+        print(f"due within a month at {manager.centre.code}: {page.total}")
+        timed("anonymise 100 (one checkpoint at the end)",
+              lambda: privacy.run_retention(due[:100]))
+    with app.app_context():
+        db.engine.dispose()
 
 
 if __name__ == "__main__":

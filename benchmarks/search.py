@@ -12,14 +12,11 @@ counsellor of one centre. Prints p50 and p95 in milliseconds for each.
 import argparse
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from flask_migrate import upgrade
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
-from mrc import create_app
+from common import benchmark_app, fresh_schema, percentile
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
@@ -28,11 +25,6 @@ from mrc.clients.demo import generate_demo_clients
 from mrc.clients.models import Client
 from mrc.clients.services import ClientData, find_duplicates, search_clients
 from mrc.extensions import db
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def timed(function, repeats: list) -> list[float]:
@@ -51,16 +43,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="mrc-bench-"))
-    url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
-                      "ARGON2_PARALLELISM": 1})
+    app = benchmark_app(args.database_url, "mrc-bench-")
     with app.app_context(), app.test_request_context():
-        metadata = MetaData()
-        metadata.reflect(bind=db.engine)
-        metadata.drop_all(bind=db.engine)
-        upgrade(revision="heads")
+        fresh_schema()
         seed_centres()
         users = {}
         started = time.perf_counter()

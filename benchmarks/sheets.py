@@ -20,16 +20,13 @@ import argparse
 import base64
 import html
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_migrate import upgrade
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
-from mrc import create_app
+from common import benchmark_app, fresh_schema, percentile
 from mrc.centres.models import Centre
 from mrc.centres.services import seed_centres
 from mrc.extensions import db
@@ -41,11 +38,6 @@ from mrc.sheets.services import latest_version, seed_sheets
 from mrc.sheets.models import InfoSheet
 
 CENTRE_FOR = {"bn": "DAC", "ar": "EBL", "ckb": "EBL"}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def timed(build, runs: int) -> tuple[list[float], bytes]:
@@ -131,14 +123,9 @@ def main() -> None:
     except ImportError:
         weasyprint = None
 
-    folder = Path(tempfile.mkdtemp(prefix="mrc-sheets-bench-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
-                      "SECRET_KEY": "benchmark"})
+    app = benchmark_app(None, "mrc-sheets-bench-")
     with app.app_context(), app.test_request_context():
-        metadata = MetaData()
-        metadata.reflect(bind=db.engine)
-        metadata.drop_all(bind=db.engine)
-        upgrade(revision="heads")
+        fresh_schema()
         seed_centres()
         seed_sheets()
         sheet = db.session.scalar(select(InfoSheet).where(InfoSheet.topic == args.topic))

@@ -24,9 +24,9 @@ import time
 from datetime import date
 
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, event, func, select
+from sqlalchemy import event, func, select
 
-from mrc import create_app
+from common import benchmark_app, empty_database, percentile
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
@@ -40,11 +40,6 @@ from mrc.stats.archive import Sizes, generate_archive
 
 TABLES = (Client, ClientSearchKey, CounsellingSession, GroupSession, GroupSessionAttendee,
           GroupSessionHeadCount, Referral, ReferralStatusChange)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def milliseconds(function) -> float:
@@ -122,15 +117,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "benchmark",
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
-                      "ARGON2_PARALLELISM": 1})
+    app = benchmark_app(args.database_url, "mrc-stats-")
     with app.app_context(), app.test_request_context():
         engine = db.engine.dialect.name
         if args.generate:
-            metadata = MetaData()
-            metadata.reflect(bind=db.engine)
-            metadata.drop_all(bind=db.engine)
+            empty_database()
         started = time.perf_counter()
         upgrade(revision="heads")
         print(f"{engine}: migrated to the newest schema in {time.perf_counter() - started:.1f} s")

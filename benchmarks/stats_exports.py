@@ -1,6 +1,6 @@
 """Statistics charts and exports on an archive: chart queries, XLSX and the PDF report.
 
-Usage: .venv/bin/python -m benchmarks.stats_exports --database-url URL [--generate]
+Usage: .venv/bin/python benchmarks/stats_exports.py --database-url URL [--generate]
        [--runs 5] [--centre LHR] [--month 2026-10] [--clients 20000 --sessions 100000 ...]
 
 The database is prepared as in ``benchmarks/stats.py`` (``--generate`` empties it and fills it
@@ -17,10 +17,10 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
-from benchmarks.stats import benchmark_admin, percentile, timed
-from mrc import create_app
+from common import benchmark_app, empty_database, percentile, timed
+from stats import benchmark_admin
 from mrc.actor import Actor
 from mrc.centres.models import Centre
 from mrc.extensions import db
@@ -47,15 +47,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "benchmark",
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
-                      "ARGON2_PARALLELISM": 1})
+    app = benchmark_app(args.database_url, "mrc-stats-")
     with app.app_context(), app.test_request_context():
         engine = db.engine.dialect.name
         if args.generate:
-            metadata = MetaData()
-            metadata.reflect(bind=db.engine)
-            metadata.drop_all(bind=db.engine)
+            empty_database()
         upgrade(revision="heads")
         if args.generate:
             result = generate_archive(Sizes(args.clients, args.sessions, args.group_sessions,

@@ -41,6 +41,7 @@ from mrc.database import is_sqlite, utcnow
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee
 from mrc.referrals.models import Referral, ReferralStatusChange
+from mrc.pagination import Page
 from mrc.security import find_scoped
 
 try:  # the information sheets' prints (task "sheets-core"); older checkouts have none
@@ -684,38 +685,7 @@ def retention_due(actor: Actor, *, days: int = 31, page: int = 1, per_page: int 
         item.due_at = _years_before(item.last_activity, -years[item.centre_id])
     audit.record(actor, "view", object_type="client", summary=f"retention list; {total} due")
     db.session.commit()
-    return RetentionPage(items=items, page=page, per_page=per_page, total=total)
-
-
-@dataclass
-class RetentionPage:
-    items: list[DueClient]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-    def iter_pages(self, *args, **kwargs):
-        return iter(range(1, self.pages + 1))
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def clients_due_now(at: datetime | None = None) -> list[DueClient]:

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from mrc.clients.models import Client
 from mrc.i18n import isolate
+from mrc.pagination import Page
 
 
 @dataclass
@@ -60,34 +61,9 @@ SOURCES = [registration_entries, counselling_entries, referral_entries, group_se
            sheet_print_entries]
 
 
-@dataclass
-class TimelinePage:
-    items: list[TimelineEntry]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> TimelinePage:
+def client_timeline(client: Client, *, page: int = 1, per_page: int = 20) -> Page:
     entries = [entry for source in SOURCES for entry in source(client)]
     entries.sort(key=lambda entry: entry.at, reverse=True)
-    pages = max(1, -(-len(entries) // per_page))
-    page = min(max(1, page), pages)
+    page = min(max(1, page), Page.count(len(entries), per_page))
     start = (page - 1) * per_page
-    return TimelinePage(entries[start:start + per_page], page, pages, len(entries))
+    return Page(entries[start:start + per_page], page, per_page, len(entries))

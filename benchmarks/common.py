@@ -1,0 +1,54 @@
+"""What every benchmark script needs: an app on a database of its own, and percentiles.
+
+Scripts are run by path (``.venv/bin/python benchmarks/x.py``), so they import this module as
+``common``.
+"""
+
+import tempfile
+import time
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import MetaData
+
+from mrc import create_app
+from mrc.extensions import db
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def benchmark_app(database_url: str | None, prefix: str, **config) -> Flask:
+    """An app on ``database_url``, or on a new SQLite file in a temporary folder; password
+    hashing made cheap (accounts are created, never attacked)."""
+    url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/bench.sqlite3"
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
+                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
+                       "ARGON2_PARALLELISM": 1, **config})
+
+
+def empty_database() -> None:
+    """Drop every table of the app's database (inside an app context)."""
+    metadata = MetaData()
+    metadata.reflect(bind=db.engine)
+    metadata.drop_all(bind=db.engine)
+
+
+def fresh_schema() -> None:
+    """An empty database at the newest schema (inside an app context)."""
+    empty_database()
+    upgrade(revision="heads")
+
+
+def timed(function, runs: int) -> list[float]:
+    """Milliseconds of ``runs`` calls of ``function``, after one warm-up call."""
+    function()
+    times = []
+    for _run in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
