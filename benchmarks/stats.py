@@ -102,42 +102,58 @@ def benchmark_admin() -> User:
     return user
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def archive_arguments(parser: argparse.ArgumentParser, defaults: Sizes, runs: int) -> None:
+    """The options every archive benchmark takes: database, --generate and the archive's size,
+    --runs, the centre and month to time."""
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--generate", action="store_true",
                         help="empty the database and generate the archive first")
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--centre", default="LHR", help="centre code of the centre-month")
     parser.add_argument("--month", help="YYYY-MM (default: last month)")
-    defaults = Sizes()
     for name in ("clients", "sessions", "group_sessions", "referrals", "years"):
         parser.add_argument("--" + name.replace("_", "-"), type=int,
                             default=getattr(defaults, name))
     parser.add_argument("--seed", type=int, default=1)
+
+
+def prepared_archive(args) -> str:
+    """Migrate the database (emptied and filled with the archive first with --generate);
+    inside an app context. Returns the database engine's name."""
+    engine = db.engine.dialect.name
+    if args.generate:
+        empty_database()
+    started = time.perf_counter()
+    upgrade(revision="heads")
+    print(f"{engine}: migrated to the newest schema in {time.perf_counter() - started:.1f} s")
+    if args.generate:
+        sizes = Sizes(args.clients, args.sessions, args.group_sessions, args.referrals,
+                      args.years)
+        result = generate_archive(sizes, args.seed)
+        print(f"{engine}: archive of {result.total:,d} rows generated in "
+              f"{result.seconds:.0f} s: {result.rows_per_second:,.0f} rows/second")
+    return engine
+
+
+def chosen_month(args) -> date:
+    return services.parse_month(args.month) if args.month else services.default_month(
+        date.today())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    archive_arguments(parser, Sizes(), runs=10)
     args = parser.parse_args()
 
     app = benchmark_app(args.database_url, "mrc-stats-")
     with app.app_context(), app.test_request_context():
-        engine = db.engine.dialect.name
-        if args.generate:
-            empty_database()
-        started = time.perf_counter()
-        upgrade(revision="heads")
-        print(f"{engine}: migrated to the newest schema in {time.perf_counter() - started:.1f} s")
-        if args.generate:
-            sizes = Sizes(args.clients, args.sessions, args.group_sessions, args.referrals,
-                          args.years)
-            result = generate_archive(sizes, args.seed)
-            print(f"{engine}: archive of {result.total:,d} rows generated in "
-                  f"{result.seconds:.0f} s: {result.rows_per_second:,.0f} rows/second")
+        prepared_archive(args)
         for model in TABLES:
             rows = db.session.scalar(select(func.count()).select_from(model))
             print(f"  {model.__tablename__:28s} {rows:>12,d}")
 
         actor = Actor(benchmark_admin(), "benchmark")
-        month = services.parse_month(args.month) if args.month else services.default_month(
-            date.today())
+        month = chosen_month(args)
         centre = db.session.scalar(select(Centre).where(Centre.code == args.centre.upper()))
         first = services.add_months(month, -11)
         has_ranges = "last_month" in inspect.signature(services.monthly_statistics).parameters

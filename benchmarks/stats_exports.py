@@ -13,19 +13,17 @@ its audit row, as in production.
 
 import argparse
 import statistics
-from datetime import date
 
 from flask_babel import force_locale
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from common import benchmark_app, empty_database, percentile, timed
-from stats import benchmark_admin
+from common import benchmark_app, percentile, timed
+from stats import archive_arguments, benchmark_admin, chosen_month, prepared_archive
 from mrc.actor import Actor
 from mrc.centres.models import Centre
 from mrc.extensions import db
 from mrc.stats import charts, exports, services
-from mrc.stats.archive import Sizes, generate_archive
+from mrc.stats.archive import Sizes
 
 
 def report(name: str, times: list[float]) -> None:
@@ -35,32 +33,16 @@ def report(name: str, times: list[float]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--generate", action="store_true")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--centre", default="LHR")
-    parser.add_argument("--month", help="YYYY-MM (default: last month)")
-    sizes = {"clients": 20_000, "sessions": 100_000, "group_sessions": 4_000,
-             "referrals": 20_000, "years": 2}
-    for name, default in sizes.items():
-        parser.add_argument("--" + name.replace("_", "-"), type=int, default=default)
-    parser.add_argument("--seed", type=int, default=1)
+    archive_arguments(parser, Sizes(clients=20_000, sessions=100_000, group_sessions=4_000,
+                                    referrals=20_000, years=2), runs=5)
     args = parser.parse_args()
 
     app = benchmark_app(args.database_url, "mrc-stats-")
     with app.app_context(), app.test_request_context():
-        engine = db.engine.dialect.name
-        if args.generate:
-            empty_database()
-        upgrade(revision="heads")
-        if args.generate:
-            result = generate_archive(Sizes(args.clients, args.sessions, args.group_sessions,
-                                            args.referrals, args.years), args.seed)
-            print(f"{engine}: archive of {result.total:,d} rows in {result.seconds:.0f} s")
+        engine = prepared_archive(args)
         actor = Actor(benchmark_admin(), "benchmark")
-        month = (services.parse_month(args.month) if args.month
-                 else services.default_month(date.today()))
-        centre = db.session.scalar(select(Centre).where(Centre.code == args.centre))
+        month = chosen_month(args)
+        centre = db.session.scalar(select(Centre).where(Centre.code == args.centre.upper()))
         print(f"{engine}: {args.centre} and all centres, {month:%Y-%m}, {args.runs} runs")
         one = services.monthly_statistics(actor, month, centre.id)
         every = services.monthly_statistics(actor, month)
