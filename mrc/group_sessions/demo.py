@@ -62,6 +62,10 @@ VENUES = {
 }
 
 
+# A past session is held at most this many days after the registration it is drawn from.
+SESSION_WITHIN_DAYS = 30
+
+
 def _venue(rng: random.Random, centre: Centre, kind: str) -> tuple[str, str]:
     weights = dict(VENUE_TYPES[kind])
     if centre.country != "PK":
@@ -110,11 +114,14 @@ def generate_demo_group_sessions(centre: Centre, staff_user: User,
         batches.commit(0)
         return 0
 
-    # The sessions: the past ones spread from the first registration until now, then a few to come.
+    # The sessions: the past ones within a month after a registration (so they fall when the
+    # centre's clients came, and every client has sessions to attend whatever day "now" is),
+    # then a few to come.
     past_count = max(2, math.ceil(ATTEND_SHARE * len(facts) / REGISTERED_PER_SESSION))
-    first_registration = min(client.created_at for client in facts)
-    starts = [_starts(dates, calendar, first_registration, calendar.now)
-              for _ in range(past_count)]
+    registered = sorted(client.created_at for client in facts)
+    starts = [_starts(dates, calendar, earliest,
+                      min(calendar.now, earliest + timedelta(days=SESSION_WITHIN_DAYS)))
+              for earliest in (dates.choice(registered) for _ in range(past_count))]
     tomorrow = datetime.combine(calendar.today + timedelta(days=1), time.min,
                                 calendar.zone).astimezone(UTC)
     starts += [_starts(dates, calendar, tomorrow, tomorrow + timedelta(days=14))
