@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mrc.config import DefaultConfig, check_production, settings_from_environment
-from mrc.database import database_uri, install_sqlite_pragmas
+from mrc.database import database_uri, install_postgresql_settings, install_sqlite_pragmas
 from mrc.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,10 +79,14 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        install_postgresql_settings(db.engine)
         from mrc.security import keep_sqlite_files_private
 
         keep_sqlite_files_private(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    from mrc.stats import facts
+
+    facts.install()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)

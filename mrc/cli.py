@@ -149,6 +149,10 @@ from mrc.stats.archive import archive_data_command  # noqa: E402
 
 mrc_cli.add_command(archive_data_command)
 
+from mrc.stats.facts import statistics_facts_command  # noqa: E402
+
+mrc_cli.add_command(statistics_facts_command)
+
 from mrc.clients.cli import rebuild_search_keys_command  # noqa: E402
 
 mrc_cli.add_command(rebuild_search_keys_command)

@@ -31,6 +31,20 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def install_postgresql_settings(engine: Engine) -> None:
+    """Turn PostgreSQL's JIT compilation off on every new connection: the statistics'
+    aggregates over a national year cost enough to trigger it, and compiling took ~40 ms per
+    statement, more than it saved (measured on the 1M-client archive: 2.8 s -> 2.0 s)."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _settings(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()  # a SET inside a transaction rolled back would be undone
+
+
 def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
     """Turn on WAL, a busy timeout and foreign keys for every new SQLite connection, and let
     every transaction take the write lock before its first write (never by upgrading a read

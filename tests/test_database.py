@@ -1,5 +1,6 @@
 """Database set-up: SQLite pragmas, and migrations that match the models and go up and down."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -16,6 +17,15 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+
+
+def test_postgresql_connections_run_without_jit(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SHOW jit")).scalar() == "off"
+        connection.rollback()
+        assert connection.execute(text("SHOW jit")).scalar() == "off"
 
 
 def test_default_database_is_sqlite_in_instance_folder(tmp_path):

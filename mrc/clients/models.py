@@ -35,6 +35,9 @@ class Client(db.Model):
     family_name: Mapped[str] = mapped_column(String(100), default="")
     given_name_native: Mapped[str] = mapped_column(String(100), default="")
     family_name_native: Mapped[str] = mapped_column(String(100), default="")
+    # As on the CNIC / B-form or NID, in Latin letters or the native script (one field): it
+    # tells apart people who share a common name, and the duplicate check weighs it.
+    father_name: Mapped[str] = mapped_column(String(100), default="")
     sex: Mapped[str] = mapped_column(String(12))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     birth_year: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -102,8 +105,10 @@ class ClientSearchKey(db.Model):
     """Normalised keys that make search an index lookup instead of a scan.
 
     kind: ``name`` (one row per normalised name word, any script), ``sound`` (cross-script
-    sound key of a name word, see ``mrc.clients.name_sounds``), ``phone`` (E.164 digits),
-    ``nid`` (national ID, letters and digits only).
+    sound key of a name word, see ``mrc.clients.name_sounds``), ``typo`` (the sound key and
+    its one-letter deletions: keys one typing mistake apart share one of them), ``father``
+    (sound keys of the father's name), ``phone`` (E.164 digits), ``nid`` (national ID, letters
+    and digits only).
     """
 
     __tablename__ = "client_search_keys"

@@ -25,8 +25,17 @@ class CounsellingSession(db.Model):
         # also covers the statistics' follow-up sums (an index-only scan, no table rows).
         Index("ix_counselling_sessions_centre_follow_up", "centre_id", "follow_up_on",
               "follow_up_done_at", "held_at"),
-        # Statistics: sessions held at a centre in a month.
+        # Statistics: sessions held at a centre in a month, with the client's facts, so that
+        # the monthly tables read the index alone (no join to clients, no table rows).
         Index("ix_counselling_sessions_centre_held_at", "centre_id", "held_at"),
+        Index("ix_counselling_sessions_statistics", "centre_id", "held_at", "client_sex",
+              "client_age_group", "client_previous_session_at", "client_destination",
+              "channel", "topics"),
+        # Statistics: follow-ups done in a month, and those still open at its end.
+        Index("ix_counselling_sessions_centre_follow_up_done", "centre_id", "follow_up_done_at",
+              "follow_up_on", "held_at"),
+        # The client's sessions in order (their previous session, the timeline).
+        Index("ix_counselling_sessions_client_held_at", "client_id", "held_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -44,6 +53,14 @@ class CounsellingSession(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Facts of the client kept on the session for the statistics (``mrc.stats.facts`` keeps
+    # them right after every flush): sex, age group on the day of the session, stated
+    # destination, and when the client's previous session was held (None for the first), so
+    # that "each person once" is a count of sessions, not a DISTINCT over a join.
+    client_sex: Mapped[str] = mapped_column(String(12), server_default="")
+    client_age_group: Mapped[str] = mapped_column(String(8), server_default="")
+    client_destination: Mapped[str] = mapped_column(String(2), server_default="")
+    client_previous_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship()
     counsellor: Mapped[User] = relationship(foreign_keys=[counsellor_id])

@@ -43,6 +43,7 @@ from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupS
 from mrc.partners.models import Partner
 from mrc.referrals import demo as referral_demo
 from mrc.referrals.models import Referral, ReferralStatusChange
+from mrc.stats.facts import refresh_session_facts_of_range
 
 # The seeded centres plus three more, so that national figures add up over eight.
 ARCHIVE_CENTRES = [*SEED_CENTRES, *[
@@ -127,7 +128,8 @@ class Result:
 # Tables in the order their rows must reach the database (parents first) and their columns.
 TABLES = {
     Client.__table__: ("id", "reference", "centre_id", "given_name", "family_name",
-                       "given_name_native", "family_name_native", "sex", "date_of_birth",
+                       "given_name_native", "family_name_native", "father_name", "sex",
+                       "date_of_birth",
                        "birth_year", "nationality", "national_id", "phone", "province",
                        "district", "education", "occupation", "skills", "languages",
                        "migration_status", "destination_country", "destination_sector",
@@ -246,10 +248,16 @@ class BulkWriter:
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # nosec B608
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))")
         db.session.commit()
-        for table in TABLES:
-            self.connection = db.session.connection()
-            self.connection.exec_driver_sql(f"ANALYZE {table.name}")
-            db.session.commit()
+        if self.copy:
+            # VACUUM as well: it marks the new pages all-visible, which index-only scans need.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as autocommit:
+                for table in TABLES:
+                    autocommit.exec_driver_sql(f"VACUUM ANALYZE {table.name}")
+        else:
+            for table in TABLES:
+                self.connection = db.session.connection()
+                self.connection.exec_driver_sql(f"ANALYZE {table.name}")
+                db.session.commit()
 
 
 # --- calendars ----------------------------------------------------------------------------------
@@ -504,8 +512,13 @@ class ArchiveGenerator:
         counters = {(row.centre_id, row.year): row for row in
                     db.session.scalars(select(ClientReferenceCounter))}
         for plan in self.plans(centres):
+            first_client = writer.next_ids[Client.__table__]
             numbers = self._centre(writer, plan, staff[plan.centre.id], partners[plan.centre.id],
                                    counters)
+            writer.commit()
+            # The rows went in by COPY / executemany, not through the unit of work.
+            refresh_session_facts_of_range(db.session, first_client,
+                                           writer.next_ids[Client.__table__])
             for year, last in numbers.items():
                 counter = counters.get((plan.centre.id, year))
                 if counter is None:
@@ -559,7 +572,8 @@ class ArchiveGenerator:
             writer.add(clients_table, (
                 client_id, f"{centre.code}-{local.year}-{number:06d}", centre.id,
                 person["given_name"], person["family_name"], person["given_name_native"],
-                person["family_name_native"], person["sex"], person["date_of_birth"],
+                person["family_name_native"], person.get("father_name", ""), person["sex"],
+                person["date_of_birth"],
                 person["birth_year"], person["nationality"], person["national_id"],
                 person["phone"], person["province"], person["district"], person["education"],
                 person["occupation"], person["skills"], person["languages"],

@@ -46,9 +46,10 @@ from mrc.partners.models import Partner
 from mrc.referrals.choices import STATUSES
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.sheets.models import InfoSheet, SheetPrint, SheetVersion
+from mrc.stats.facts import UNKNOWN
+from mrc.stats.facts import age_group
 from mrc.stats.models import MonthSubmission
 
-UNKNOWN = "unknown"
 AGE_GROUP_CODES = [code for code, _label in AGE_GROUPS] + [UNKNOWN]
 AGE_GROUP_LABELS = dict(AGE_GROUPS) | {UNKNOWN: AGE_UNKNOWN_LABEL}
 
@@ -121,10 +122,33 @@ class Period:
         return add_months(self.end_month, 1)
 
     def within(self, centre_column, column):
-        """SQL: ``column`` falls in this month of the row's centre."""
+        """SQL: ``column`` falls in this month of the row's centre.
+
+        The months of several centres differ by their time zones; the envelope (any of the
+        centres, from the earliest start to the latest end) in front lets the database range
+        over its (centre, time) index instead of testing every row against every centre.
+        """
+        if not self.bounds:
+            return false()
+        starts, ends = zip(*self.bounds.values())
+        return and_(
+            centre_column.in_(list(self.bounds)), column >= min(starts), column < max(ends),
+            or_(*[and_(centre_column == centre_id, column >= start, column < end)
+                  for centre_id, (start, end) in self.bounds.items()]),
+        )
+
+    def before_start(self, centre_column, column):
+        """SQL: ``column`` is before the start of this month of the row's centre."""
         return or_(false(), *[
-            and_(centre_column == centre_id, column >= start, column < end)
-            for centre_id, (start, end) in self.bounds.items()
+            and_(centre_column == centre_id, column < start)
+            for centre_id, (start, _end) in self.bounds.items()
+        ])
+
+    def at_or_after_end(self, centre_column, column):
+        """SQL: ``column`` is at or after the end of this month of the row's centre."""
+        return or_(false(), *[
+            and_(centre_column == centre_id, column >= end)
+            for centre_id, (_start, end) in self.bounds.items()
         ])
 
     def before_end(self, centre_column, column):
@@ -136,31 +160,6 @@ class Period:
 
     def of_centres(self, centre_column):
         return centre_column.in_(list(self.bounds))
-
-
-# ---------------------------------------------------------------------------------------------
-# Age group in SQL (portable: EXTRACT compiles to strftime on SQLite)
-# ---------------------------------------------------------------------------------------------
-
-def age_group(at, date_of_birth=Client.date_of_birth, birth_year=Client.birth_year):
-    """SQL CASE: the age-group code of a client at the timestamp ``at``."""
-    at_year, at_month, at_day = (extract(part, at) for part in ("year", "month", "day"))
-    born_month, born_day = extract("month", date_of_birth), extract("day", date_of_birth)
-    birthday_not_yet = or_(at_month < born_month,
-                           and_(at_month == born_month, at_day < born_day))
-    age = case(
-        (date_of_birth.is_not(None),
-         at_year - extract("year", date_of_birth) - case((birthday_not_yet, 1), else_=0)),
-        else_=at_year - birth_year,
-    )
-    return case(
-        (and_(date_of_birth.is_(None), birth_year.is_(None)), literal(UNKNOWN)),
-        (age < 18, literal("under_18")),
-        (age < 25, literal("18_24")),
-        (age < 35, literal("25_34")),
-        (age < 50, literal("35_49")),
-        else_=literal("50_plus"),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,57 +188,76 @@ def _by_sex_age(statement) -> dict:
     )
 
 
+def _registered(period: Period):
+    """SQL: the client was registered in the period, and is not a second record of a person
+    registered before (merged into another record)."""
+    return and_(period.within(Client.centre_id, Client.created_at),
+                Client.merged_into_id.is_(None))
+
+
 def new_clients_by_sex_age(period: Period) -> dict:
     return _by_sex_age(
-        select(Client.sex, age_group(Client.created_at).label("age_group"))
-        .where(period.within(Client.centre_id, Client.created_at))
+        select(Client.sex,
+               age_group(Client.created_at, Client.date_of_birth, Client.birth_year)
+               .label("age_group"))
+        .where(_registered(period))
     )
+
+
+# Counselling sessions carry the client's sex, age group on the day, destination and previous
+# session (``mrc.stats.facts``): their tables read one index, with no join to clients.
+_session = CounsellingSession
+
+
+def _held(period: Period):
+    return period.within(_session.centre_id, _session.held_at)
+
+
+def _first_of_period(period: Period):
+    """SQL: the session is the client's first of the period (each person counted once)."""
+    return or_(_session.client_previous_session_at.is_(None),
+               period.before_start(_session.centre_id, _session.client_previous_session_at))
 
 
 def counselled_clients_by_sex_age(period: Period) -> dict:
     """Unique clients counselled, aged at their first session of the month."""
-    first = (
-        select(CounsellingSession.client_id, func.min(CounsellingSession.held_at).label("first_at"))
-        .where(period.within(CounsellingSession.centre_id, CounsellingSession.held_at))
-        .group_by(CounsellingSession.client_id)
-        .subquery()
-    )
-    return _by_sex_age(
-        select(Client.sex, age_group(first.c.first_at).label("age_group"))
-        .select_from(Client)
-        .join(first, first.c.client_id == Client.id)
+    return _counts(
+        select(_session.client_sex, _session.client_age_group, func.count())
+        .where(_held(period), _first_of_period(period))
+        .group_by(_session.client_sex, _session.client_age_group)
     )
 
 
 def sessions_by_sex_age(period: Period) -> dict:
-    return _by_sex_age(
-        select(Client.sex, age_group(CounsellingSession.held_at).label("age_group"))
-        .select_from(CounsellingSession)
-        .join(Client, Client.id == CounsellingSession.client_id)
-        .where(period.within(CounsellingSession.centre_id, CounsellingSession.held_at))
+    return _counts(
+        select(_session.client_sex, _session.client_age_group, func.count())
+        .where(_held(period))
+        .group_by(_session.client_sex, _session.client_age_group)
     )
 
 
 def sessions_by_channel(period: Period) -> dict:
     return _counts(
-        select(CounsellingSession.channel, func.count(CounsellingSession.id))
-        .where(period.within(CounsellingSession.centre_id, CounsellingSession.held_at))
-        .group_by(CounsellingSession.channel)
+        select(_session.channel, func.count())
+        .where(_held(period))
+        .group_by(_session.channel)
     )
 
 
 def sessions_by_topic(period: Period) -> dict:
-    """One SUM(CASE ... LIKE '% code %') per known topic code, in one query."""
-    padded = literal(" ") + CounsellingSession.topics + literal(" ")
-    columns = [
-        func.coalesce(func.sum(case((padded.like(f"% {code} %"), 1), else_=0)), 0).label(code)
-        for code, _label in TOPICS
-    ]
-    row = db.session.execute(
-        select(*columns)
-        .where(period.within(CounsellingSession.centre_id, CounsellingSession.held_at))
-    ).one()
-    return {code: int(value or 0) for (code, _label), value in zip(TOPICS, row, strict=True)}
+    """{topic code: sessions with that topic}.
+
+    The database counts the sessions of each combination of topics (GROUP BY the stored
+    codes: a few hundred combinations however many sessions); each combination's count is then
+    added to each of its topics. A session with three topics counts once under each.
+    """
+    by_topic: dict[str, int] = {}
+    for combination, count in _counts(
+        select(_session.topics, func.count()).where(_held(period)).group_by(_session.topics)
+    ).items():
+        for code in set((combination or "").split()):
+            by_topic[code] = by_topic.get(code, 0) + count
+    return by_topic
 
 
 def group_sessions_by_kind(period: Period) -> dict:
@@ -343,27 +361,35 @@ def referrals_completed(period: Period) -> int:
 
 def follow_ups(period: Period) -> dict:
     """{"done": follow-ups marked done in the month, "overdue": open at month end and due before
-    the month's last day ended}."""
+    the month's last day ended}.
+
+    Three counts over the (centre, done at) index: done in the month; never done; done after
+    the month's end, so that only open and late follow-ups are read, not every one ever due.
+    The due-date conditions are tested on those rows (in CASE, not WHERE: in WHERE, SQLite's
+    planner would range over the due-date index instead, i.e. over every follow-up ever due).
+    """
     session = CounsellingSession
-    done = func.sum(case((period.within(session.centre_id, session.follow_up_done_at), 1), else_=0))
-    open_at_end = or_(session.follow_up_done_at.is_(None),
-                      ~period.before_end(session.centre_id, session.follow_up_done_at))
-    overdue = func.sum(case(
-        (and_(session.follow_up_on < period.next_month, open_at_end,
-              period.before_end(session.centre_id, session.held_at)), 1),
-        else_=0,
-    ))
-    row = db.session.execute(
-        select(done, overdue)
-        .where(period.of_centres(session.centre_id), session.follow_up_on.is_not(None))
-    ).one()
-    return {"done": int(row[0] or 0), "overdue": int(row[1] or 0)}
+    due = and_(session.follow_up_on < period.next_month,
+               period.before_end(session.centre_id, session.held_at))
+
+    def count(where, when=None):
+        counted = func.count() if when is None else func.coalesce(
+            func.sum(case((when, 1), else_=0)), 0)
+        return select(counted).where(period.of_centres(session.centre_id), where) \
+            .scalar_subquery()
+
+    row = db.session.execute(select(
+        count(period.within(session.centre_id, session.follow_up_done_at)),
+        count(and_(session.follow_up_done_at.is_(None), session.follow_up_on.is_not(None)), due),
+        count(period.at_or_after_end(session.centre_id, session.follow_up_done_at), due),
+    )).one()
+    return {"done": int(row[0] or 0), "overdue": int(row[1] or 0) + int(row[2] or 0)}
 
 
 def new_clients_by_migration_status(period: Period) -> dict:
     return _counts(
         select(Client.migration_status, func.count(Client.id))
-        .where(period.within(Client.centre_id, Client.created_at))
+        .where(_registered(period))
         .group_by(Client.migration_status)
     )
 
@@ -372,38 +398,25 @@ def new_clients_by_destination(period: Period) -> dict:
     """{destination country code ("" when not stated): new clients}."""
     return _counts(
         select(Client.destination_country, func.count(Client.id))
-        .where(period.within(Client.centre_id, Client.created_at))
+        .where(_registered(period))
         .group_by(Client.destination_country)
-    )
-
-
-def _counselled(period: Period):
-    """SQL: the client was counselled in the period (IN: each person once)."""
-    return Client.id.in_(
-        select(CounsellingSession.client_id)
-        .where(period.within(CounsellingSession.centre_id, CounsellingSession.held_at))
     )
 
 
 def counselled_clients_by_destination(period: Period) -> dict:
     """{destination country code ("" when not stated): unique clients counselled}."""
     return _counts(
-        select(Client.destination_country, func.count(Client.id))
-        .where(_counselled(period))
-        .group_by(Client.destination_country)
+        select(_session.client_destination, func.count())
+        .where(_held(period), _first_of_period(period))
+        .group_by(_session.client_destination)
     )
 
 
-def top_destinations(period: Period, limit: int = 10) -> list[str]:
-    """The stated destination countries of most clients counselled, most first."""
-    clients = func.count(Client.id)
-    return list(db.session.scalars(
-        select(Client.destination_country)
-        .where(_counselled(period), Client.destination_country != "")
-        .group_by(Client.destination_country)
-        .order_by(clients.desc(), Client.destination_country)
-        .limit(limit)
-    ))
+def top_destinations(counselled_by_destination: dict, limit: int = 10) -> list[str]:
+    """The stated destination countries of most clients counselled, most first (ties by
+    code), from ``counselled_clients_by_destination``'s counts."""
+    stated = [(count, code) for code, count in counselled_by_destination.items() if code]
+    return [code for count, code in sorted(stated, key=lambda pair: (-pair[0], pair[1]))][:limit]
 
 
 def sheets_printed_by_topic_language(period: Period) -> dict:
@@ -588,7 +601,14 @@ class MonthlyStatistics:
 
 
 def _three(periods, function):
-    return [function(period) for period in periods]
+    """``function``'s counts for each period; a period equal to an earlier one (the months
+    before a 12-month range are the same months a year before) is counted once."""
+    counted = {}
+    for period in periods:
+        key = (period.month, period.end_month)
+        if key not in counted:
+            counted[key] = function(period)
+    return [counted[(period.month, period.end_month)] for period in periods]
 
 
 def _row(label, results, key, level=1, code=None) -> Row:
@@ -787,7 +807,8 @@ def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None,
         _country_table("clients_counselled_by_destination",
                        str(_l("Clients counselled, by destination country (each person once)")),
                        counselled_destinations),
-        _top_destinations_table(counselled_destinations, top_destinations(periods[0])),
+        _top_destinations_table(counselled_destinations,
+                                top_destinations(counselled_destinations[0])),
         _sex_age_table("sessions", str(_l("Counselling sessions")),
                        _three(periods, sessions_by_sex_age)),
         _coded_table("sessions_by_channel", str(_l("Counselling sessions, by channel")),
