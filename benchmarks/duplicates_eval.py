@@ -8,8 +8,23 @@ counsellors really type them twice (another Latin spelling — "Mohammed" for "M
 name only in Urdu, Arabic or Bengali script the second time, a typo, a birth year one off, a new
 phone or none, the ID given once), and pairs of DIFFERENT people who share a common name (same
 given and family name, often born within a year of each other, different phone and ID when
-given). Every first record is registered; then the duplicate check of registration runs on every
-second record, and a pair counts as flagged when the first record is among the candidates.
+given). Every record goes through the registration form (``ClientForm``: phones to E.164, IDs
+to their canonical form, names checked) as if typed; every first record is registered; then the
+duplicate check of registration runs on every second record, and a pair counts as flagged when
+the first record is among the candidates.
+
+Assumptions about the father's name (as on a CNIC / B-form or NID):
+- each record carries it independently with probability ``FATHER_GIVEN`` (0.6), so both records
+  of a pair have it in about a third of the pairs;
+- the same person's father's name varies like a name: another Latin spelling, the native script
+  instead of Latin (one field, either script), a typo at the name's typo rate, and sometimes
+  ("Muhammad Aslam" / "Aslam") the leading Muhammad left out;
+- fathers' names are drawn from a short, skewed list per country (the first names are the most
+  common, weights 1/rank), independently for two different people: so people sharing a common
+  name usually have different fathers, but often enough the same common father's name (about
+  one pair in six where both are given);
+- a typo (a letter dropped, doubled or replaced by a neighbouring key, or two letters swapped)
+  never touches a name's first or last letter (people rarely get those wrong).
 
 Printed: precision and recall of the warning as it is, and of exact matching only (same phone,
 same national ID, or the same name words typed the same way with the birth year within one
@@ -19,6 +34,10 @@ year — what the exact-match systems do), plus the mean number of candidates sh
 import argparse
 import random
 from dataclasses import dataclass, replace
+from datetime import date
+
+import phonenumbers
+from werkzeug.datastructures import MultiDict
 
 from sqlalchemy import select
 
@@ -27,6 +46,7 @@ from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import seed_centres
+from mrc.clients.forms import ClientForm
 from mrc.clients.search_keys import identifier_key, name_words, phone_key_candidates
 from mrc.clients.services import ClientData, find_duplicates, register_client
 from mrc.extensions import db
@@ -94,6 +114,48 @@ NAMES = {
 }
 
 
+# Fathers' names as written on the ID cards of each country, most common first.
+FATHERS = {
+    "PK": [
+        (["Muhammad Aslam", "Mohammad Aslam"], "محمد اسلم"),
+        (["Ghulam Rasool", "Ghulam Rasul"], "غلام رسول"),
+        (["Muhammad Iqbal", "Mohammad Iqbal"], "محمد اقبال"),
+        (["Abdul Ghafoor", "Abdul Ghafour"], "عبدالغفور"),
+        (["Muhammad Ashraf", "Mohammad Ashraf"], "محمد اشرف"),
+        (["Bashir Ahmed", "Bashir Ahmad", "Basheer Ahmed"], "بشیر احمد"),
+        (["Allah Ditta", "Allah Dita"], "اللہ دتہ"),
+        (["Nazir Ahmed", "Nazeer Ahmad"], "نذیر احمد"),
+        (["Muhammad Akram", "Mohammad Akram"], "محمد اکرم"),
+        (["Abdul Rashid", "Abdul Rasheed"], "عبدالرشید"),
+        (["Khalid Mahmood", "Khalid Mehmood", "Khalid Mahmud"], "خالد محمود"),
+        (["Muhammad Yousaf", "Mohammad Yousuf", "Muhammad Yusuf"], "محمد یوسف"),
+        (["Sher Khan"], "شیر خان"),
+    ],
+    "BD": [
+        (["Abdul Karim", "Md Abdul Karim"], "আব্দুল করিম"),
+        (["Nurul Islam"], "নুরুল ইসলাম"),
+        (["Abdur Rahman", "Abdur Rahaman", "Abdur Rehman"], "আব্দুর রহমান"),
+        (["Rafiqul Islam", "Rofiqul Islam"], "রফিকুল ইসলাম"),
+        (["Mohammad Ali", "Md Ali", "Muhammad Ali"], "মোহাম্মদ আলী"),
+        (["Abul Kashem", "Abul Kasem", "Abul Quasem"], "আবুল কাশেম"),
+        (["Abdul Mannan"], "আব্দুল মান্নান"),
+        (["Shahidul Islam", "Shohidul Islam"], "শহিদুল ইসলাম"),
+        (["Abdul Hamid", "Abdul Hameed"], "আব্দুল হামিদ"),
+        (["Aminul Haque", "Aminul Hoque", "Aminul Haq"], "আমিনুল হক"),
+    ],
+    "IQ": [
+        (["Ali"], "علي"), (["Hussein", "Husain"], "حسين"),
+        (["Kadhim", "Kazim"], "كاظم"), (["Jasim", "Jassim"], "جاسم"),
+        (["Abbas"], "عباس"), (["Mohammed", "Muhammad"], "محمد"),
+        (["Hamid", "Hameed"], "حميد"), (["Karim", "Kareem"], "كريم"),
+        (["Salman"], "سلمان"), (["Khalil", "Khaleel"], "خليل"),
+        (["Abdullah", "Abdulla"], "عبدالله"), (["Mahmoud", "Mahmood"], "محمود"),
+    ],
+}
+FATHER_GIVEN = 0.6
+TYPO_RATE_GIVEN, TYPO_RATE_FAMILY, TYPO_RATE_FATHER = 0.15, 0.1, 0.1
+
+
 @dataclass(frozen=True)
 class Person:
     country: str
@@ -104,6 +166,7 @@ class Person:
     phone: str
     national_id: str
     district: str
+    father: tuple[list[str], str]
 
 
 DISTRICTS = {
@@ -115,11 +178,16 @@ DISTRICTS = {
 
 
 def _phone(rng: random.Random, country: str) -> str:
-    if country == "PK":
-        return f"+92 3{rng.randint(0, 4)}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
-    if country == "BD":
-        return f"+880 1{rng.choice('3456789')}{rng.randint(10000000, 99999999)}"
-    return f"+964 7{rng.choice('5789')}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
+    """A mobile number of the country that the form accepts (not every prefix is in use)."""
+    while True:
+        if country == "PK":
+            text = f"+92 3{rng.randint(0, 4)}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
+        elif country == "BD":
+            text = f"+880 1{rng.choice('3456789')}{rng.randint(10000000, 99999999)}"
+        else:
+            text = f"+964 7{rng.choice('5789')}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(text)):
+            return text
 
 
 def _national_id(rng: random.Random, country: str) -> str:
@@ -143,19 +211,64 @@ def _person(rng: random.Random, common: bool = False) -> Person:
         phone=_phone(rng, country) if rng.random() < 0.8 else "",
         national_id=_national_id(rng, country) if rng.random() < 0.5 else "",
         district=rng.choice(DISTRICTS[country]),
+        father=_father(rng, country),
     )
 
 
+def _father(rng: random.Random, country: str) -> tuple[list[str], str]:
+    fathers = FATHERS[country]
+    return rng.choices(fathers, weights=[1 / rank for rank in range(1, len(fathers) + 1)])[0]
+
+
+# Letters next to each other on a QWERTY keyboard: the wrong letter a slip of the finger types.
+_NEIGHBOUR_KEYS = {
+    "a": "qsz", "b": "vgn", "c": "xvd", "d": "sfe", "e": "wrd", "f": "dgr", "g": "fht",
+    "h": "gjy", "i": "uok", "j": "hku", "k": "jli", "l": "ko", "m": "nj", "n": "bmh",
+    "o": "ipl", "p": "o", "q": "wa", "r": "eft", "s": "adw", "t": "rgy", "u": "yij",
+    "v": "cbf", "w": "qes", "x": "zc", "y": "tuh", "z": "xa",
+}
+
+
 def _typo(rng: random.Random, word: str) -> str:
+    """One typing mistake inside ``word`` (not on its first or last letter)."""
     if len(word) < 4:
         return word
     index = rng.randint(1, len(word) - 2)
-    kind = rng.choice(["drop", "double", "swap"])
+    kind = rng.choice(["drop", "double", "swap", "wrong"])
     if kind == "drop":
         return word[:index] + word[index + 1:]
     if kind == "double":
         return word[:index] + word[index] + word[index:]
+    if kind == "wrong":
+        wrong = rng.choice(_NEIGHBOUR_KEYS.get(word[index].lower(), "e"))
+        return word[:index] + wrong + word[index + 1:]
+    if index + 1 >= len(word) - 1:
+        index -= 1
     return word[:index] + word[index + 1] + word[index] + word[index + 2:]
+
+
+def _typo_in_name(rng: random.Random, name: str) -> str:
+    """A typo in one (random) word of ``name``."""
+    words = name.split()
+    index = rng.randrange(len(words))
+    words[index] = _typo(rng, words[index])
+    return " ".join(words)
+
+
+def _father_as_typed(rng: random.Random, person: Person) -> str:
+    """The father's name as one record gives it, or '' (not asked, not known)."""
+    if rng.random() >= FATHER_GIVEN:
+        return ""
+    spellings, native = person.father
+    if rng.random() < 0.3:
+        return native
+    name = rng.choice(spellings)
+    words = name.split()
+    if len(words) > 1 and words[0] in ("Muhammad", "Mohammad", "Md") and rng.random() < 0.15:
+        name = " ".join(words[1:])
+    if rng.random() < TYPO_RATE_FATHER:
+        name = _typo_in_name(rng, name)
+    return name
 
 
 def first_record(rng: random.Random, person: Person) -> ClientData:
@@ -167,6 +280,7 @@ def first_record(rng: random.Random, person: Person) -> ClientData:
         sex=person.sex, nationality=person.country, migration_status="intending",
         birth_year=person.birth_year, phone=person.phone, national_id=person.national_id,
         district=person.district if rng.random() < 0.8 else "", consent_services=True,
+        father_name=_father_as_typed(rng, person),
     )
 
 
@@ -176,10 +290,10 @@ def second_record(rng: random.Random, person: Person) -> ClientData:
     off, the same phone, none or a new one, the ID given or not, the district given or not."""
     given = rng.choice(person.given[0])
     family = rng.choice(person.family[0])
-    if rng.random() < 0.15:
-        given = _typo(rng, given)
-    elif rng.random() < 0.1:
-        family = _typo(rng, family)
+    if rng.random() < TYPO_RATE_GIVEN:
+        given = _typo_in_name(rng, given)
+    elif rng.random() < TYPO_RATE_FAMILY:
+        family = _typo_in_name(rng, family)
     native = rng.random() < 0.5
     phone_roll = rng.random()
     phone = person.phone if phone_roll < 0.5 else (
@@ -194,17 +308,20 @@ def second_record(rng: random.Random, person: Person) -> ClientData:
         national_id=person.national_id if rng.random() < 0.4 else "",
         district=person.district if rng.random() < 0.7 else "",
         consent_services=True,
+        father_name=_father_as_typed(rng, person),
     )
 
 
 def different_person(rng: random.Random, person: Person, hard: bool) -> ClientData:
     """Somebody else with the same (common) name: born in any year of the population's range
-    or, for the hard half, within a year of the first person; own district, phone and ID."""
+    or, for the hard half, within a year of the first person; own district, phone, ID and
+    father (drawn from the same common fathers' names, so sometimes the same one)."""
     year = person.birth_year + rng.choice([-1, 0, 1]) if hard else rng.randint(1960, 2006)
     other = replace(person, birth_year=year,
                     phone=_phone(rng, person.country) if rng.random() < 0.8 else "",
                     national_id=_national_id(rng, person.country) if rng.random() < 0.5 else "",
-                    district=rng.choice(DISTRICTS[person.country]))
+                    district=rng.choice(DISTRICTS[person.country]),
+                    father=_father(rng, person.country))
     record = second_record(rng, other)
     return replace(record, birth_year=year, phone=other.phone if record.phone else "",
                    national_id=other.national_id if record.national_id else "")
@@ -228,6 +345,19 @@ def evaluation_set(pairs: int, seed: int) -> list[tuple[ClientData, ClientData, 
 
 
 SAME, OTHER, HARD = "same", "different", "different, born within a year"
+
+
+def as_typed(record: ClientData) -> ClientData:
+    """``record`` after the registration form: typed into ``ClientForm``, checked and cleaned
+    (phone to E.164, ID to its canonical form) exactly as a counsellor's input is."""
+    typed = {name: str(value) for name, value in vars(record).items()
+             if value not in (None, "", False) and not isinstance(value, bool)}
+    typed["consent_services"] = "y"
+    form = ClientForm(formdata=MultiDict(typed), region="PK", today=date(2026, 11, 25),
+                      counsellors=[])
+    if not form.validate():
+        raise ValueError(f"the form refuses a generated record: {form.errors}")
+    return form.to_data()
 
 
 def exact_match(first: ClientData, second: ClientData) -> bool:
@@ -257,7 +387,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    app = benchmark_app(args.database_url, "mrc-eval-", BABEL_DEFAULT_LOCALE="en")
+    app = benchmark_app(args.database_url, "mrc-eval-", BABEL_DEFAULT_LOCALE="en",
+                        WTF_CSRF_ENABLED=False)
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
         fresh_schema()
         seed_centres()
@@ -268,7 +399,8 @@ def main() -> None:
         db.session.commit()
         actor = Actor(user, "benchmark")
 
-        data = evaluation_set(args.pairs, args.seed)
+        data = [(as_typed(first), as_typed(second), label)
+                for first, second, label in evaluation_set(args.pairs, args.seed)]
         firsts = [register_client(actor, first, confirmed_new=True).id for first, _, _ in data]
         counts = {"full": [0, 0, 0], "exact": [0, 0, 0]}  # true pos, false pos, false neg
         alarms = {OTHER: [0, 0], HARD: [0, 0]}  # per kind of different pair: full, exact

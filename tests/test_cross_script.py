@@ -4,10 +4,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select
 
+from mrc.actor import Actor
+from mrc.clients import services
 from mrc.clients.cli import rebuild_search_keys_command
+from mrc.clients.matching import one_typo_apart
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.name_sounds import sound_keys
-from mrc.clients.search_keys import name_sound_keys, name_words
+from mrc.clients.search_keys import keys_for, name_sound_keys, name_words, spelling_variants
 from mrc.extensions import db
 from tests.conftest import login
 from tests.test_clients import client_count, register, search
@@ -28,11 +31,14 @@ SAME_NAME = [
     ["Zia ul Haq", "ضیاءالحق"],
     ["Islam", "ইসলাম"],
     ["Karim", "Kareem", "کریم", "করিম"],
+    ["Mahmood", "Mehmood", "Mahmud", "Mahmoud", "محمود", "মাহমুদ"],
+    ["Allah Ditta", "اللہ دتہ"],
 ]
-# Different names that must stay apart. (Not all can: "Muhammad" and "Mahmood" are محمد and
-# محمود, the same consonants; the duplicate ranking has to tell such names apart.)
+# Different names that must stay apart ("Muhammad" and "Mahmood", محمد and محمود, have the
+# same consonants: Mahmood keeps its long vowel).
 DIFFERENT = [("Usman", "Usmani"), ("Ali", "Aleem"), ("Yasmin", "Usman"), ("Karim", "Rahim"),
-             ("Fatima", "Fahim"), ("Hassan", "Hussam"), ("Begum", "Bibi")]
+             ("Fatima", "Fahim"), ("Hassan", "Hussam"), ("Begum", "Bibi"),
+             ("Muhammad", "Mahmood"), ("محمد", "محمود"), ("মোহাম্মদ", "মাহমুদ")]
 
 
 def keys(name: str) -> list[str]:
@@ -113,3 +119,83 @@ def test_rebuild_command_recreates_every_key(app, counsellor):
     assert after == before
     assert ("sound", "mhmd") in after and ("sound", "asmn") in after
     assert db.session.scalar(select(func.count()).select_from(Client)) == 1
+
+
+def test_latin_dh_is_read_both_ways():
+    # Iraqi "dh" is ظ/ذ/ض (Kadhim = Kazim = كاظم); South Asian "dh" an aspirated d.
+    kadhim = {key for variant in spelling_variants("Kadhim") for key in name_sound_keys(variant)}
+    assert set(name_sound_keys("Kazim")) <= kadhim and set(name_sound_keys("كاظم")) <= kadhim
+    assert set(name_sound_keys("چودھری")) <= set(name_sound_keys("Chaudhry"))
+
+
+@pytest.mark.parametrize("one, other, apart", [
+    ("krm", "km", True), ("kdm", "kzm", True), ("asmn", "samn", True), ("mlk", "mllk", True),
+    ("krm", "krm", False), ("krm", "kmr", True), ("krm", "rkm", True), ("asmn", "snma", False),
+    ("krm", "k", False),
+])
+def test_one_typo_apart(one, other, apart):
+    assert one_typo_apart(one, other) is apart
+    assert one_typo_apart(other, one) is apart
+
+
+def test_keys_of_a_client_survive_one_typo_and_include_the_father():
+    keys = keys_for(names=["Karim Islam", ""], phone_e164="", national_id="",
+                    father_name="Muhammad Aslam")
+    typo = {value for kind, value in keys if kind == "typo"}
+    # "Kaim" (r dropped) has key "km": a one-letter deletion of "krm", stored as a typo key.
+    assert "km" in typo and "krm" in typo
+    assert {("father", "mhmd"), ("father", "aslm")} <= set(keys)
+    assert keys_for(names=["Ali"], phone_e164="", national_id="") == [
+        ("name", "ali"), ("sound", "ala"), ("typo", "ala"), ("typo", "la"), ("typo", "aa"),
+        ("typo", "al")]
+
+
+def test_a_typo_warns_when_other_evidence_agrees(counsellor):
+    register(counsellor, phone="", national_id="")  # Muhammad Usman, 1994, Lahore
+    alone = register(counsellor, given_name="Muhammad", family_name="Usmna",
+                     given_name_native="", family_name_native="", phone="", national_id="",
+                     district="")
+    assert alone.status_code == 302  # a name one typo away and the birth year: not enough
+    text = register(counsellor, given_name="Muhammed", family_name="Usmna",
+                    given_name_native="", family_name_native="", phone="", national_id="",
+                    district="Lahore").get_data(as_text=True)
+    assert "name spelled differently, same birth year, same district" in text
+
+
+def test_fathers_name_is_evidence_for_and_against(counsellor):
+    register(counsellor, phone="", national_id="", district="", father_name="Muhammad Aslam")
+    same_father = register(counsellor, given_name="Mohammad", given_name_native="",
+                           family_name_native="", phone="", national_id="", district="",
+                           birth_year="1995", father_name="محمد اسلم").get_data(as_text=True)
+    assert "name spelled differently, born within a year, father&#39;s name spelled " \
+           "differently" in same_father
+    other_father = register(counsellor, phone="", national_id="", district="",
+                            father_name="Ghulam Rasool")
+    assert other_father.status_code == 302  # same name and year, another father: no warning
+    assert client_count() == 2
+
+
+def test_father_s_name_is_saved_shown_and_keyed(counsellor):
+    response = register(counsellor, father_name="  Muhammad   Aslam ")
+    row = db.session.scalar(select(Client))
+    assert row.father_name == "Muhammad Aslam"
+    page = counsellor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Father's name</dt><dd><bdi>Muhammad Aslam</bdi></dd>" in page
+    assert db.session.scalar(select(func.count()).select_from(ClientSearchKey).where(
+        ClientSearchKey.client_id == row.id, ClientSearchKey.kind == "father")) == 2
+
+
+def test_a_common_name_alone_does_not_flood_the_warning(app, staff):
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        for number in range(14):
+            services.register_client(actor, services.ClientData(
+                given_name="Muhammad", family_name="Khan", sex="male", nationality="PK",
+                migration_status="intending", birth_year=1990, consent_services=True,
+                phone=f"+92300123{number:04d}"), confirmed_new=True)
+        same_year = services.ClientData(given_name="Muhammad", family_name="Khan", sex="male",
+                                        nationality="PK", migration_status="intending",
+                                        birth_year=1990, consent_services=True)
+        assert len(services.find_duplicates(actor, same_year)) == services.MAX_DUPLICATE_CANDIDATES
+        year_after = services.ClientData(**{**vars(same_year), "birth_year": 1991})
+        assert services.find_duplicates(actor, year_after) == []

@@ -31,6 +31,7 @@ from tests.test_stats import data as data  # noqa: F401,PLC0414  (the statistics
 
 NATIONAL_ID = "35202-7418529-3"
 NAME, FAMILY, NATIVE = "Zarghunaxq", "Qizilbashvy", "زرغونہ"
+FATHER = "Qurbanalixq Durranivy"
 NOTE = "Smuggler named Qwertyhan offered a visa"
 
 
@@ -62,8 +63,8 @@ def audit_events(action: str, object_id: int | None = None) -> list[AuditEvent]:
 # --- everything held --------------------------------------------------------------------------
 
 def test_json_holds_every_record_and_who_looked(manager, staff):
-    row = registered(manager, languages="ur")
-    edit(manager, row, district="Kasur", languages="ur",
+    row = registered(manager, languages="ur", father_name="Muhammad Aslam")
+    edit(manager, row, district="Kasur", languages="ur", father_name="Muhammad Aslam",
          assigned_counsellor_id=str(row.assigned_counsellor_id))
     counsel(staff.lhr_counsellor, row, utc(2026, 3, 10, 6)).notes = NOTE
     sheets = pytest.importorskip("mrc.sheets.models")
@@ -87,6 +88,7 @@ def test_json_holds_every_record_and_who_looked(manager, staff):
     assert held["reference"] == row.reference
     assert held["client"]["national_id"] == "35202-1234567-1"
     assert held["client"]["given_name_native"] == "محمد"
+    assert held["client"]["father_name"] == "Muhammad Aslam"
     assert held["counselling_sessions"][0]["notes"] == NOTE
     assert held["corrections"] == [{
         "changed_at": held["corrections"][0]["changed_at"], "field": "district",
@@ -126,6 +128,7 @@ def test_pdf_is_in_the_persons_language_with_their_reference(manager, tmp_path):
     assert "35202-1234567-1" in text
     english = pdftotext(manager.get(f"/clients/{row.id}/everything.pdf?lang=en").data, tmp_path)
     assert "National ID number" in english
+    assert "Father's name" in english
     assert [e.summary for e in audit_events("export", row.id)] == [
         "everything held: pdf (ur)", "everything held: pdf (en)"]
 
@@ -166,9 +169,11 @@ def test_anonymise_erases_identity_everywhere_including_the_database_file(
     if not database_url.startswith("sqlite"):
         pytest.skip("raw file check on SQLite; PostgreSQL needs VACUUM (README)")
     row = registered(manager, given_name=NAME, family_name=FAMILY, given_name_native=NATIVE,
-                     national_id=NATIONAL_ID, phone="0333 9876543", date_of_birth="1994-07-19")
+                     national_id=NATIONAL_ID, phone="0333 9876543", date_of_birth="1994-07-19",
+                     father_name=FATHER)
     edit(manager, row, given_name=NAME, family_name=FAMILY, given_name_native=NATIVE,
-         national_id=NATIONAL_ID, phone="0345 1112223", date_of_birth="1994-07-19")
+         national_id=NATIONAL_ID, phone="0345 1112223", date_of_birth="1994-07-19",
+         father_name=FATHER)
     counselling = counsel(staff.lhr_counsellor, row, utc(2026, 3, 10, 6))
     counselling.notes = NOTE
     db.session.commit()
@@ -187,7 +192,8 @@ def test_anonymise_erases_identity_everywhere_including_the_database_file(
     db.session.expire_all()
     row = db.session.get(Client, row.id)
     assert row.anonymised_at is not None
-    assert (row.given_name, row.family_name, row.national_id, row.phone) == ("", "", "", "")
+    assert (row.given_name, row.family_name, row.national_id, row.phone, row.father_name) == (
+        "", "", "", "", "")
     assert row.birth_year == 1994 and row.date_of_birth.year == 1994
     assert row.date_of_birth != date(1994, 7, 19)
     assert db.session.scalar(select(func.count()).select_from(ClientSearchKey)
@@ -206,6 +212,7 @@ def test_anonymise_erases_identity_everywhere_including_the_database_file(
     db.session.remove()
     secrets = [NATIONAL_ID, "35202 7418529 3", "352027418529", "+923339876543", "923339876543",
                "+923451112223", NAME, NAME.lower(), FAMILY, FAMILY.lower(), NATIVE, "Qwertyhan",
+               FATHER, "Qurbanalixq",
                "1994-07-19"]
     for path in _database_files(database_url):
         raw = path.read_bytes()

@@ -22,7 +22,7 @@ def rebuild_search_keys(progress=None) -> int:
     """
     done, last_id = 0, 0
     columns = (Client.id, Client.given_name, Client.family_name, Client.given_name_native,
-               Client.family_name_native, Client.phone, Client.national_id)
+               Client.family_name_native, Client.phone, Client.national_id, Client.father_name)
     while True:
         rows = db.session.execute(
             select(*columns)
@@ -40,7 +40,7 @@ def rebuild_search_keys(progress=None) -> int:
             for kind, value in keys_for(
                 names=[f"{row.given_name} {row.family_name}",
                        f"{row.given_name_native} {row.family_name_native}"],
-                phone_e164=row.phone, national_id=row.national_id)
+                phone_e164=row.phone, national_id=row.national_id, father_name=row.father_name)
         ]
         if keys:
             db.session.execute(insert(ClientSearchKey), keys)
@@ -54,7 +54,8 @@ def rebuild_search_keys(progress=None) -> int:
 @click.command("rebuild-search-keys")
 @with_appcontext
 def rebuild_search_keys_command():
-    """Recompute every client's search keys (names, sound keys, phone, ID)."""
+    """Recompute every client's search keys (names, sound and typo keys, father's name,
+    phone, ID)."""
     total = db.session.scalar(
         select(func.count()).select_from(Client).where(Client.anonymised_at.is_(None)))
     started = time.monotonic()

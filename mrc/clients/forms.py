@@ -48,6 +48,10 @@ class ClientForm(Form):
     given_name_native = StringField(_l("Given name in own script"),
                                     description=_l("For example in Urdu, Arabic, Sorani or Bengali script."))
     family_name_native = StringField(_l("Family name in own script"))
+    father_name = StringField(
+        _l("Father's name"),
+        description=_l("As on the CNIC, B-form or NID; in Latin letters or in own script."),
+    )
     sex = SelectField(_l("Sex"), choices=options(_blank(_l("Choose…")) + choices.SEX),
                       validators=[InputRequired(message=_l("Choose the sex."))])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
@@ -134,6 +138,9 @@ class ClientForm(Form):
     def validate_family_name_native(self, field):
         self._name(field, latin=False)
 
+    def validate_father_name(self, field):
+        self._name(field, latin=False)  # either script: counsellors copy it from the card
+
     def validate_phone(self, field):
         self._clean(field, clean_phone, self.region)
 
@@ -158,6 +165,7 @@ class ClientForm(Form):
             family_name=self.cleaned["family_name"],
             given_name_native=self.cleaned["given_name_native"],
             family_name_native=self.cleaned["family_name_native"],
+            father_name=self.cleaned["father_name"],
             sex=self.sex.data,
             date_of_birth=self.date_of_birth.data,
             birth_year=self.birth_year_checked,

@@ -1,37 +1,57 @@
 """How likely an existing client is the person being registered: a score and its reasons.
 
-The registry first gathers candidates through its key index (same phone, same ID, the same name
-words or the same sound keys with the birth year within one year); this module then weighs the
-evidence for and against each of them, so that a common name alone does not flood the warning:
+The registry first gathers candidates through its key index (same phone, same ID; with the
+birth year within one year: the same name words, the same sound keys, all sound keys but one the
+same and that one a typing mistake away, or the same father's name); this module then weighs
+the evidence for and against each of them, so that a common name alone does not flood the
+warning:
 - identifiers weigh most: the same national ID or phone is near proof; two different national
   IDs are strong evidence of two people (a phone number changes more easily: weak evidence);
-- the name: typed the same, spelled differently, or written in another script;
-- birth: the same date, the same year, or one year apart; a different sex counts against;
-- the district, where both records have one.
-Only candidates whose score reaches ``SHOW_FROM`` are shown, best first.
+- the name: typed the same, spelled differently or written in another script (the same sound
+  keys), or one typing mistake away (a weaker "spelled differently" that needs other evidence);
+- birth: the same date, the same year, or one year apart (weak: three years of people with a
+  common name share it); a different sex counts against;
+- the district, where both records have one;
+- the father's name, where both have one: the same or spelled differently counts for, another
+  name counts strongly against (it is copied from the same ID card each time).
+Only candidates whose score reaches ``SHOW_FROM`` are shown, best first. With the weights below
+the same name (35) needs the same birth year (15) or one more agreement to be shown.
+
+The weights were checked on the labelled set of ``benchmarks/duplicates_eval.py`` over several
+seeds; change them together with a run of it.
 """
 
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from mrc.clients.search_keys import fold_text, identifier_key, name_sound_keys, name_words
+from mrc.clients.search_keys import (
+    fold_text,
+    identifier_key,
+    name_sound_keys,
+    name_words,
+    spelling_variants,
+)
 
 SHOW_FROM = 40
 
 SAME_NATIONAL_ID = 100
 OTHER_NATIONAL_ID = -60
 SAME_PHONE = 80
-OTHER_PHONE = -10
-SAME_NAME = 40
+OTHER_PHONE = -5
+SAME_NAME = 35
 SAME_NAME_WORDS_INCLUDED = 30
 NAME_SOUNDS_ALIKE = 30
+NAME_ONE_TYPO_APART = 20
 SAME_DATE_OF_BIRTH = 20
-SAME_BIRTH_YEAR = 10
+SAME_BIRTH_YEAR = 15
 BIRTH_YEAR_ONE_APART = 3
 OTHER_SEX = -40
 SAME_DISTRICT = 10
 OTHER_DISTRICT = -15
+SAME_FATHER = 25
+FATHER_SPELLED_DIFFERENTLY = 20
+OTHER_FATHER = -40
 
 REASONS = {
     "national_id": _l("same national ID"),
@@ -43,8 +63,13 @@ REASONS = {
     "birth_year": _l("same birth year"),
     "birth_near": _l("born within a year"),
     "district": _l("same district"),
+    "father": _l("same father's name"),
+    "father_spelled": _l("father's name spelled differently"),
 }
 KNOWN_SEXES = {"female", "male"}
+# "Muhammad" opens so many fathers' names (and is so often left out: "Muhammad Aslam" is also
+# "Aslam") that it tells nothing about whose father it is.
+UNINFORMATIVE_FATHER_KEYS = {"mhmd"}
 
 
 @dataclass
@@ -72,13 +97,14 @@ class Person:
     phone: str  # E.164 or as typed
     national_id: str
     district: str
+    father_name: str = ""
 
     @classmethod
     def of(cls, record) -> "Person":
         return cls(*(getattr(record, name) or "" for name in (
             "given_name", "family_name", "given_name_native", "family_name_native", "sex")),
             record.birth_year, record.date_of_birth, record.phone or "",
-            record.national_id or "", record.district or "")
+            record.national_id or "", record.district or "", record.father_name or "")
 
     @property
     def latin(self) -> str:
@@ -87,6 +113,43 @@ class Person:
     @property
     def native(self) -> str:
         return f"{self.given_name_native} {self.family_name_native}".strip()
+
+
+def one_typo_apart(one: str, other: str) -> bool:
+    """True when ``one`` becomes ``other`` by one typing mistake: a letter dropped, added or
+    replaced, or two neighbours swapped (the optimal-string-alignment distance is 1)."""
+    if one == other or abs(len(one) - len(other)) > 1:
+        return False
+    if len(one) > len(other):
+        one, other = other, one
+    start = 0
+    while start < len(one) and one[start] == other[start]:
+        start += 1
+    if len(one) < len(other):  # one letter more in ``other``
+        return one[start:] == other[start + 1:]
+    if one[start + 1:] == other[start + 1:]:  # one letter replaced
+        return True
+    return (start + 1 < len(one) and one[start] == other[start + 1]
+            and one[start + 1] == other[start] and one[start + 2:] == other[start + 2:])
+
+
+def _keys_within_one_typo(new_keys: list[str], old_keys: set[str]) -> bool:
+    """Every key of the new name is among the old ones, all but one exactly and that one one
+    typing mistake away (from a key of 3 letters or more: "Beom" / "Begum"). Two words at
+    least: one word one typo away from another is too often simply another name (Asim, Usman)."""
+    if len(new_keys) < 2:
+        return False
+    inexact = [key for key in new_keys if key not in old_keys]
+    if len(inexact) != 1:
+        return False
+    return any(max(len(old), len(inexact[0])) >= 3 and one_typo_apart(inexact[0], old)
+               for old in old_keys)
+
+
+def _sound_forms(name: str) -> list[list[str]]:
+    """The sound keys of each reading of ``name`` (``search_keys.spelling_variants``)."""
+    return [keys for keys in (name_sound_keys(variant) for variant in spelling_variants(name))
+            if keys]
 
 
 def _name_evidence(new: Person, old: Person) -> tuple[int, str] | None:
@@ -100,16 +163,43 @@ def _name_evidence(new: Person, old: Person) -> tuple[int, str] | None:
             best = (SAME_NAME_WORDS_INCLUDED, "name")
     if best:
         return best
-    for new_is_latin, new_name in ((True, new.latin), (False, new.native)):
-        new_keys = set(name_sound_keys(new_name))
-        if not new_keys:
-            continue
-        for old_is_latin, old_name in ((True, old.latin), (False, old.native)):
-            old_keys = set(name_sound_keys(old_name))
-            if old_keys and new_keys <= old_keys:
-                same_script = new_is_latin == old_is_latin
-                return NAME_SOUNDS_ALIKE, "name_spelled" if same_script else "name_script"
+    pairs = [(new_is_latin == old_is_latin, new_keys, set(old_keys))
+             for new_is_latin, new_name in ((True, new.latin), (False, new.native))
+             for new_keys in _sound_forms(new_name)
+             for old_is_latin, old_name in ((True, old.latin), (False, old.native))
+             for old_keys in _sound_forms(old_name)]
+    for same_script, new_keys, old_keys in pairs:
+        if set(new_keys) <= old_keys:
+            return NAME_SOUNDS_ALIKE, "name_spelled" if same_script else "name_script"
+    for same_script, new_keys, old_keys in pairs:
+        if _keys_within_one_typo(new_keys, old_keys):
+            return NAME_ONE_TYPO_APART, "name_spelled" if same_script else "name_script"
     return None
+
+
+def _father_evidence(new: Person, old: Person) -> tuple[int, str | None] | None:
+    """How the fathers' names compare, when both records have one: the same; the same but
+    spelled or written differently, one giving more of it ("Aslam" / "Muhammad Aslam") or
+    one typing mistake in it; or clearly another name — evidence of another person, since a
+    father's name is copied from the same card each time."""
+    if not new.father_name or not old.father_name:
+        return None
+    new_words, old_words = name_words(new.father_name), name_words(old.father_name)
+    if not new_words or not old_words:
+        return None
+    if set(new_words) == set(old_words):
+        return SAME_FATHER, "father"
+    for new_keys in _sound_forms(new.father_name):
+        for old_keys in _sound_forms(old.father_name):
+            new_set = set(new_keys) - UNINFORMATIVE_FATHER_KEYS or set(new_keys)
+            old_set = set(old_keys) - UNINFORMATIVE_FATHER_KEYS or set(old_keys)
+            if new_set <= old_set or old_set <= new_set:
+                return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
+            shorter, longer = sorted((new_set, old_set), key=len)
+            if all(key in longer or any(one_typo_apart(key, other) for other in longer)
+                   for key in shorter):
+                return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
+    return OTHER_FATHER, None
 
 
 def score(new: Person, old: Person, *, new_phone_keys: list[str]) -> Evidence:
@@ -140,6 +230,9 @@ def score(new: Person, old: Person, *, new_phone_keys: list[str]) -> Evidence:
             evidence.add(BIRTH_YEAR_ONE_APART, REASONS["birth_near"])
     if new.sex in KNOWN_SEXES and old.sex in KNOWN_SEXES and new.sex != old.sex:
         evidence.add(OTHER_SEX)
+    father = _father_evidence(new, old)
+    if father:
+        evidence.add(father[0], REASONS[father[1]] if father[1] else None)
     if new.district and old.district:
         if fold_text(new.district).strip() == fold_text(old.district).strip():
             evidence.add(SAME_DISTRICT, REASONS["district"])

@@ -15,6 +15,7 @@ How a word becomes a key:
   word starting with a vowel starts with ``a`` (``y``/``w`` for a leading y/ی or w/و) and a word
   ending in a vowel sound ends with ``a``, so "Usman" and "Usmani" stay apart;
 - repeated consonants collapse ("Hussain" = "Husain");
+- "Mahmood"/"محمود" keeps its long vowel ("mhmwd"), so it does not meet Muhammad ("mhmd");
 - the Arabic article inside a compound splits it ("عبدالرحمن" = "عبد" + "رحمن"), standalone
   articles ("al", "ul", "ud", ...) are dropped, and "Abd"/"Abdul"/"Abdur" join the next word so
   "Abdul Rahman", "Abd al-Rahman" and "عبدالرحمن" all give ``abdrhmn``.
@@ -66,6 +67,9 @@ _LATIN = {
 
 # Abbreviations of Muhammad that do not sound like it.
 _MUHAMMAD_ABBREVIATIONS = {"md", "mohd", "muhd", "mhd", "mohd", "mohmd", "mo"}
+# Mahmood (محمود, মাহমুদ) has the consonants of Muhammad (mhmd) but is another name: it keeps
+# the long vowel before its last letter in its key, "mhmwd".
+_MAHMOOD = re.compile(r"^(m[aeo]?h?m(oo|ou|u|o)d|محمود|মাহমুদ|মাহমূদ)$")
 # The Arabic article when written as its own word ("Zia ul Haq", "al-Hassan").
 _ARTICLES = {"al", "el", "ul", "ud", "ad", "ar", "as", "an", "ur", "us", "ut", "ush", "uz", "az"}
 _ABD = re.compile(r"^abd[lrnsdtz]?$")
@@ -136,7 +140,8 @@ def _split_arabic_article(word: str) -> list[str]:
         return [word]
     parts = []
     rest = word
-    if rest.startswith("ال") and len(rest) > 3:
+    if rest.startswith("ال") and not rest.startswith("الل") and len(rest) > 3:
+        # "الحسن" -> "حسن"; but "اللہ" (Allah) keeps its first letters, as in Latin.
         rest = rest[2:]
     index = rest.find("ال", 2)
     while index >= 2 and len(rest) - index > 3:
@@ -168,6 +173,8 @@ def sound_keys(words: list[str]) -> list[str]:
     pending_abd = False
     for piece in pieces:
         key = _skeleton(_classes(piece))
+        if key == "mhmd" and _MAHMOOD.match(piece):
+            key = "mhmwd"
         if not key:
             continue
         if _ABD.match(key):

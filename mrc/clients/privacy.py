@@ -67,7 +67,7 @@ SYSTEM_USERNAME = "system"
 # province, education, languages, migration status, destination and the other coded answers
 # the statistics count, the reference (a number, meaningless without the rest) and the centre.
 ERASED_FIELDS = ("given_name", "family_name", "given_name_native", "family_name_native",
-                 "national_id", "phone", "district", "occupation", "skills")
+                 "father_name", "national_id", "phone", "district", "occupation", "skills")
 
 
 class PrivacyError(ValueError):
@@ -313,6 +313,7 @@ _PDF_FIELDS = [
     ("family_name", _l("Family name (Latin letters)")),
     ("given_name_native", _l("Given name in own script")),
     ("family_name_native", _l("Family name in own script")),
+    ("father_name", _l("Father's name")),
     ("sex", _l("Sex")), ("date_of_birth", _l("Date of birth")),
     ("birth_year", _l("Year of birth")),
     ("nationality", _l("Nationality")), ("national_id", _l("National ID number")),
@@ -551,14 +552,15 @@ def anonymise_client(actor: Actor | None, client: Client, reason: str, *,
                      checkpoint_after: bool = True) -> None:
     """Erase what identifies the person and every free text about them; keep activity rows.
 
-    Erased: names in both scripts, national ID, phone, district, occupation, skills, the day
-    and month of birth (replaced by ``stand_in_birth_date``; the birth year stays for the age
-    groups), counselling notes and their edit history, referral reasons, outcomes, override
-    reasons and status notes, consent notes, the old and new values of corrections, and the
-    search keys. Kept: sex, birth year, centre, dates, destination and the other coded answers
-    that statistics count. ``actor`` None is the system (retention). ``reason`` is a code of
-    ``ANONYMISE_REASONS``. Audited and committed; on SQLite the WAL is then checkpointed so
-    that the erased values leave the database files (``secure_delete`` is on).
+    Erased: names in both scripts, the father's name, national ID, phone, district, occupation,
+    skills, the day and month of birth (replaced by ``stand_in_birth_date``; the birth year
+    stays for the age groups), counselling notes and their edit history, referral reasons,
+    outcomes, override reasons and status notes, consent notes, the old and new values of
+    corrections, and the search keys. Kept: sex, birth year, centre, dates, destination and
+    the other coded answers that statistics count. ``actor`` None is the system (retention).
+    ``reason`` is a code of ``ANONYMISE_REASONS``. Audited and committed; on SQLite the WAL is
+    then checkpointed so that the erased values leave the database files (``secure_delete`` is
+    on).
     """
     _check_scope(actor, client)
     if reason not in dict(ANONYMISE_REASONS):

@@ -94,6 +94,18 @@ def phone_key_candidates(text: str, default_region: str) -> list[str]:
     return keys
 
 
+def spelling_variants(name: str) -> list[str]:
+    """``name``, and the other reading of a Latin "dh" when it has one.
+
+    Latin "dh" writes the Arabic ذ/ض/ظ in Iraqi names (Kadhim = Kazim = كاظم) but the aspirated
+    d of South Asian names (Chaudhry = چودھری = চৌধুরী), so a name with "dh" is keyed both ways.
+    """
+    variants = [name]
+    if "dh" in (name or "").casefold():
+        variants.append(re.sub("dh", "z", name, flags=re.IGNORECASE))
+    return variants
+
+
 def name_sound_keys(*names: str) -> list[str]:
     """The distinct sound keys (``mrc.clients.name_sounds``) of the given names, in order."""
     keys: list[str] = []
@@ -104,18 +116,47 @@ def name_sound_keys(*names: str) -> list[str]:
     return keys
 
 
-def keys_for(*, names: list[str], phone_e164: str, national_id: str) -> list[tuple[str, str]]:
+# Sound keys shorter than this get no typo keys: their one-letter deletions ("l", "a") would
+# match nearly everyone.
+TYPO_KEY_MIN_LENGTH = 3
+
+
+def typo_keys(sound_key: str) -> list[str]:
+    """The key and its one-letter deletions: two keys one typing mistake apart (a letter
+    dropped, added, replaced or two swapped) always share one of them ("krm" and "km" for
+    Karim / Kaim; "kdm" and "kzm" share "km")."""
+    if len(sound_key) < TYPO_KEY_MIN_LENGTH:
+        return []
+    keys = [sound_key]
+    for index in range(len(sound_key)):
+        deleted = sound_key[:index] + sound_key[index + 1:]
+        if deleted not in keys:
+            keys.append(deleted)
+    return keys
+
+
+def keys_for(*, names: list[str], phone_e164: str, national_id: str,
+             father_name: str = "") -> list[tuple[str, str]]:
     """All (kind, value) search keys of one client.
 
     ``names`` are full names (given and family name together, so "Abdul | Rahman" joins up
     as "Abd al-Rahman" does). ``name`` keys: folded name words (prefix search in the script
-    typed); ``sound`` keys: cross-script sound keys.
+    typed); ``sound`` keys: cross-script sound keys (of both readings of a Latin "dh");
+    ``typo`` keys: each sound key and its one-letter deletions, so that a name with one typing
+    mistake is still found; ``father`` keys: sound keys of the father's name.
     """
     keys = [("name", word) for word in name_words(*names)]
-    keys += [("sound", key) for key in name_sound_keys(*names)]
+    sounds = name_sound_keys(*[variant for name in names for variant in spelling_variants(name)])
+    keys += [("sound", key) for key in sounds]
+    typos: list[str] = []
+    for key in sounds:
+        typos += [typo for typo in typo_keys(key) if typo not in typos]
+    keys += [("typo", key) for key in typos]
+    if father_name:
+        keys += [("father", key)
+                 for key in name_sound_keys(*spelling_variants(father_name))]
     if phone_e164:
         keys.append(("phone", phone_e164.lstrip("+")))
     if national_id:
         keys.append(("nid", identifier_key(national_id)))
     return keys
-

@@ -25,6 +25,8 @@ from mrc.clients.search_keys import (
     name_sound_keys,
     name_words,
     phone_key_candidates,
+    spelling_variants,
+    typo_keys,
 )
 from mrc.database import utcnow
 from mrc.extensions import db
@@ -48,6 +50,7 @@ class ClientData:
     family_name: str = ""
     given_name_native: str = ""
     family_name_native: str = ""
+    father_name: str = ""
     date_of_birth: date | None = None
     national_id: str = ""
     phone: str = ""
@@ -140,6 +143,7 @@ def _refresh_search_keys(client: Client) -> None:
         names=[client.full_name, client.full_name_native],
         phone_e164=client.phone,
         national_id=client.national_id,
+        father_name=client.father_name,
     )
     client.search_keys.extend(ClientSearchKey(kind=kind, value=value) for kind, value in wanted)
 
@@ -285,10 +289,14 @@ def search_plan(term: str, default_region: str) -> SearchPlan | None:
     if not words:
         return None
     spelled = and_(*[_name_prefix(word) for word in words])
-    sounds = [key for key in name_sound_keys(term) if len(key) >= 2]
-    if not sounds:
+    # Each reading of the term ("kadhim" is also "kazim") with all its sound keys.
+    readings = [[key for key in name_sound_keys(variant) if len(key) >= 2]
+                for variant in spelling_variants(term)]
+    readings = [sounds for sounds in readings if sounds]
+    if not readings:
         return SearchPlan(spelled, "name", recent_first)
-    sounding = and_(*[_has_key("sound", ClientSearchKey.value == key) for key in sounds])
+    sounding = or_(*[and_(*[_has_key("sound", ClientSearchKey.value == key) for key in sounds])
+                     for sounds in readings])
     return SearchPlan(or_(spelled, sounding), "name",
                       [case((spelled, 0), else_=1), *recent_first])
 
@@ -354,10 +362,12 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     """People in the actor's scope who may be the person described by ``data``, best first,
     each with the reasons it matched (``mrc.clients.matching``).
 
-    Candidates are gathered through the key index — the same phone, the same national ID, or
-    the same name words or sound keys (any spelling, any script) with a birth year within one
-    year — and then scored; only those with enough evidence are returned, so that a common name
-    alone does not flood the warning.
+    Candidates are gathered through the key index only — the same phone, the same national ID;
+    or, with a birth year within one year: the same name words, the same sound keys (any
+    spelling, any script), all sound keys but one the same and that one a typing mistake away
+    (``typo`` keys), or the same father's name and one name word sounding the same. They are
+    then scored; only those with enough evidence are returned (at most
+    ``MAX_DUPLICATE_CANDIDATES``), so that a common name alone does not flood the warning.
     """
     region = actor.user.centre.country if actor.user.centre else "PK"
     gathered: set[int] = set()
@@ -371,12 +381,16 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
             statement = statement.where(Client.id != exclude_id)
         gathered.update(db.session.scalars(statement))
 
+    def has_sound(key: str):
+        return _has_key("sound", ClientSearchKey.value == key)
+
     phone_keys = phone_key_candidates(data.phone, region) if data.phone else []
     if phone_keys:
         gather(_has_key("phone", ClientSearchKey.value.in_(phone_keys)))
     if data.national_id:
         gather(_has_key("nid", ClientSearchKey.value == identifier_key(data.national_id)))
     near_birth = Client.birth_year.between(data.birth_year - 1, data.birth_year + 1)
+    all_sounds: list[str] = []
     for given, family in ((data.given_name, data.family_name),
                           (data.given_name_native, data.family_name_native)):
         full_name = " ".join(part for part in (given, family) if part)
@@ -384,10 +398,28 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
         if words:
             gather(and_(near_birth, *[_has_key("name", ClientSearchKey.value == w)
                                       for w in words]))
-        sounds = name_sound_keys(full_name)
-        if sounds:
-            gather(and_(near_birth, *[_has_key("sound", ClientSearchKey.value == key)
-                                      for key in sounds]))
+        for variant in spelling_variants(full_name):
+            sounds = name_sound_keys(variant)
+            all_sounds += [key for key in sounds if key not in all_sounds]
+            if sounds:
+                gather(and_(near_birth, *[has_sound(key) for key in sounds]))
+            if len(sounds) < 2:
+                continue  # one word one typo away is too often just another name
+            for mistyped in sounds:
+                neighbours = typo_keys(mistyped)
+                if neighbours:
+                    # The exact keys first: SQLite starts from the first key list, and one
+                    # name's key is rarer than a whole typo neighbourhood.
+                    gather(and_(near_birth,
+                                *[has_sound(key) for key in sounds if key != mistyped],
+                                _has_key("typo", ClientSearchKey.value.in_(neighbours))))
+    for variant in spelling_variants(data.father_name) if data.father_name else []:
+        father_keys = [key for key in name_sound_keys(variant)
+                       if key not in matching.UNINFORMATIVE_FATHER_KEYS]
+        if father_keys and all_sounds:
+            gather(and_(near_birth,
+                        *[_has_key("father", ClientSearchKey.value == key) for key in father_keys],
+                        _has_key("sound", ClientSearchKey.value.in_(all_sounds))))
     if not gathered:
         return []
     new = matching.Person.of(data)
