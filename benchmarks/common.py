@@ -9,7 +9,7 @@ import time
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 
 from mrc import create_app
 from mrc.extensions import db
@@ -52,3 +52,34 @@ def timed(function, runs: int) -> list[float]:
         function()
         times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def captured_statements(function) -> list[tuple[str, object]]:
+    """The (SQL, parameters) the database receives during one call of ``function``."""
+    statements = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, executemany):
+        if not executemany:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        function()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    return statements
+
+
+def run_raw(statements) -> None:
+    """Execute ``statements`` through the DBAPI connection and fetch every row."""
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            if cursor.description is not None:
+                cursor.fetchall()
+        cursor.close()
+        connection.rollback()
+    finally:
+        connection.close()

@@ -24,9 +24,9 @@ import time
 from datetime import date
 
 from flask_migrate import upgrade
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from common import benchmark_app, empty_database, percentile
+from common import benchmark_app, captured_statements, empty_database, percentile, run_raw
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
@@ -58,37 +58,6 @@ def paired(function, raw_function, runs: int) -> tuple[list[float], list[float]]
         times.append(milliseconds(function))
         raw_times.append(milliseconds(raw_function))
     return times, raw_times
-
-
-def captured_statements(function) -> list[tuple[str, object]]:
-    """The (SQL, parameters) the database receives during one call of ``function``."""
-    statements = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, executemany):
-        if not executemany:
-            statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        function()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    return statements
-
-
-def run_raw(statements) -> None:
-    """Execute ``statements`` through the DBAPI connection and fetch every row."""
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        for statement, parameters in statements:
-            cursor.execute(statement, parameters)
-            if cursor.description is not None:
-                cursor.fetchall()
-        cursor.close()
-        connection.rollback()
-    finally:
-        connection.close()
 
 
 def benchmark_admin() -> User:
