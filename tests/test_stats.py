@@ -824,6 +824,25 @@ def test_an_admin_submits_for_a_chosen_centre(client, data):
     assert _submission("LHR") is None
 
 
+def test_all_centres_show_which_centres_submitted_the_month(client, data):
+    services.submit_month(Actor(data.lhr_manager), MARCH)
+    login(client, data.admin)
+    html = client.get("/stats/?month=2026-03").get_data(as_text=True)
+    section = html[html.index("Submissions of this month"):]
+    section = section[:section.index("</table>")]
+    lahore = section[section.index(centre("LHR").name):]
+    lahore = lahore[:lahore.index("</tr>")]
+    assert "Submitted by" in lahore and data.lhr_manager.display_name in lahore
+    dhaka = section[section.index(centre("DAC").name):]
+    assert "Not submitted yet" in dhaka[:dhaka.index("</tr>")]
+    assert f"/stats/?month=2026-03&amp;centre={centre('DAC').id}" in section
+    # One centre's page shows its own submission instead; a range shows no submissions.
+    assert "Submissions of this month" not in client.get(
+        f"/stats/?month=2026-03&centre={centre('LHR').id}").get_data(as_text=True)
+    assert "Submissions of this month" not in client.get(
+        "/stats/?month=2026-02&to=2026-03").get_data(as_text=True)
+
+
 def test_counsellors_cannot_submit(client, data):
     login(client, data.lhr_counsellor)
     assert client.get("/stats/submit?month=2026-03").status_code == 403

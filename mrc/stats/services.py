@@ -553,6 +553,9 @@ class MonthlyStatistics:
     submission: MonthSubmission | None = None
     # For a submitted month: {kind: records of the month created or changed since}.
     changed_since_submission: dict[str, int] = field(default_factory=dict)
+    # For one month of several centres: each centre with its submission of the month, or None.
+    centre_submissions: list[tuple[Centre, MonthSubmission | None]] = field(
+        default_factory=list)
 
     def table(self, key: str) -> Table:
         return next(table for table in self.tables if table.key == key)
@@ -844,6 +847,11 @@ def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None,
                               last_month=last if count > 1 else None)
     if count == 1 and len(centres) == 1:
         _compare_with_submission(stats, periods[0])
+    elif count == 1:
+        submitted = {submission.centre_id: submission for submission in db.session.scalars(
+            select(MonthSubmission).where(MonthSubmission.month == first,
+                                          MonthSubmission.centre_id.in_([c.id for c in centres])))}
+        stats.centre_submissions = [(centre, submitted.get(centre.id)) for centre in centres]
     return stats
 
 
