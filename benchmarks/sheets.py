@@ -4,9 +4,14 @@ Usage: .venv/bin/python benchmarks/sheets.py [--topic working_abroad_legally] [-
 
 For each of the seven languages it builds the seeded sheet of a topic for the Lahore centre (Dhaka
 for Bengali, Erbil for Arabic and Sorani) with the service's renderer (ReportLab + our layout layer)
-and prints the median and p95 time of a warm build and the PDF size. When WeasyPrint is
+and prints the median and p95 time of a warm build, the PDF size and pages. When WeasyPrint is
 importable it builds the same content (same fonts, header, blocks, QR code, footer) from HTML in
 the same run — the tool most teams would pick instead — and prints its figures beside ours.
+
+"Warm" is a long-running worker's state: every language is built once before any is timed
+(fonts loaded, the layout layer's caches filled), then the languages are timed in turns, one
+build each per round, so a busy machine slows them all alike and the ratios stay comparable.
+WeasyPrint is timed one language after the other (its own caches at their best).
 WeasyPrint is not a dependency of the service; to compare, install it for the benchmark only:
 
     python3 -m venv /tmp/wp && /tmp/wp/bin/pip install -e . weasyprint==70.0
@@ -19,35 +24,43 @@ sheet, and faster than WeasyPrint.
 import argparse
 import base64
 import html
+import re
 import statistics
 import time
 
+from common import benchmark_app, fresh_schema, percentile
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from common import benchmark_app, fresh_schema, percentile
 from mrc.centres.models import Centre
 from mrc.centres.services import seed_centres
 from mrc.extensions import db
 from mrc.i18n import LANGUAGES, RIGHT_TO_LEFT
 from mrc.sheets import markup
 from mrc.sheets.layout import fonts
+from mrc.sheets.models import InfoSheet
 from mrc.sheets.render import SheetJob, opening_hours_text, render_sheets
 from mrc.sheets.services import latest_version, seed_sheets
-from mrc.sheets.models import InfoSheet
 
 CENTRE_FOR = {"bn": "DAC", "ar": "EBL", "ckb": "EBL"}
 
 
-def timed(build, runs: int) -> tuple[list[float], bytes]:
-    pdf = build()  # warm-up: fonts loaded, caches filled
-    times = []
+def timed_in_turns(builds: dict[str, object], runs: int) -> dict[str, tuple[list[float], bytes]]:
+    """Milliseconds of ``runs`` builds of each entry, one of each per round, after one warm-up
+    build of every entry; with the last PDF built."""
+    pdfs = {key: build() for key, build in builds.items()}
+    times: dict[str, list[float]] = {key: [] for key in builds}
     for _run in range(runs):
-        start = time.perf_counter()
-        pdf = build()
-        times.append((time.perf_counter() - start) * 1000)
-    return times, pdf
+        for key, build in builds.items():
+            start = time.perf_counter()
+            pdfs[key] = build()
+            times[key].append((time.perf_counter() - start) * 1000)
+    return {key: (times[key], pdfs[key]) for key in builds}
+
+
+def page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
 
 
 def _qr_svg(url: str) -> str:
@@ -132,24 +145,31 @@ def main() -> None:
         print(f"Sheet '{args.topic}', A4, {args.runs} warm builds per language; "
               f"Nastaliq for Urdu: {'yes' if fonts.has_nastaliq() else 'no (Naskh)'}; "
               f"WeasyPrint: {weasyprint.__version__ if weasyprint else 'not installed'}")
-        print(f"{'language':10s} {'ours p50':>9s} {'p95':>7s} {'size':>8s}   "
+        print(f"{'language':10s} {'ours p50':>9s} {'p95':>7s} {'size':>8s} {'pages':>5s}   "
               f"{'WeasyPrint p50':>14s} {'p95':>7s} {'size':>8s}   {'ratio':>5s}")
-        english = None
+        ours_builds, their_builds = {}, {}
         for lang in LANGUAGES:
             centre = db.session.scalar(
                 select(Centre).where(Centre.code == CENTRE_FOR.get(lang, "LHR")))
             version = latest_version(sheet.id, lang)
-            ours, pdf = timed(lambda: render_sheets(centre, [SheetJob(version, args.topic)]),
-                              args.runs)
-            median = statistics.median(ours)
-            english = english or median
-            line = (f"{lang:10s} {median:7.1f}ms {percentile(ours, 0.95):5.1f}ms "
-                    f"{len(pdf) / 1024:6.1f}kB")
+            ours_builds[lang] = (lambda centre=centre, version=version:
+                                 render_sheets(centre, [SheetJob(version, args.topic)]))
             if weasyprint:
                 with force_locale(lang):
                     document = sheet_html(centre, version, lang)
-                theirs, their_pdf = timed(
-                    lambda: weasyprint.HTML(string=document).write_pdf(), max(5, args.runs // 2))
+                their_builds[lang] = (lambda document=document:
+                                      weasyprint.HTML(string=document).write_pdf())
+        ours_all = timed_in_turns(ours_builds, args.runs)
+        theirs_all = {}
+        for lang, build in their_builds.items():
+            theirs_all.update(timed_in_turns({lang: build}, max(5, args.runs // 2)))
+        english = statistics.median(ours_all["en"][0])
+        for lang, (ours, pdf) in ours_all.items():
+            median = statistics.median(ours)
+            line = (f"{lang:10s} {median:7.1f}ms {percentile(ours, 0.95):5.1f}ms "
+                    f"{len(pdf) / 1024:6.1f}kB {page_count(pdf):5d}")
+            if weasyprint:
+                theirs, their_pdf = theirs_all[lang]
                 line += (f"   {statistics.median(theirs):12.1f}ms "
                          f"{percentile(theirs, 0.95):5.1f}ms {len(their_pdf) / 1024:6.1f}kB   "
                          f"{statistics.median(theirs) / median:4.1f}x")

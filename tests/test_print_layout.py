@@ -175,6 +175,9 @@ def test_urdu_falls_back_to_naskh_without_nastaliq(monkeypatch, tmp_path):
 URDU = "ہمارا دفتر (پیر تا جمعہ) صبح نو بجے سے شام پانچ بجے تک کھلا رہتا ہے۔"
 BENGALI = "আমাদের অফিস সোমবার থেকে শুক্রবার খোলা থাকে। লক্ষ্য: Migrant Resource Centre সবার জন্য।"
 URDU_PHONE = f"مزید معلومات کے لیے {ltr(PHONE)} پر فون کریں۔"
+# Nastaliq gives ح in تحریری and ج in ہجرت a negative advance: pdftotext once split them
+# ("ت ح ریری") when their text spans had boxes of negative width.
+URDU_NEGATIVE_ADVANCE = "معاہدہ تحریری شکل میں لیں۔ غیر قانونی ہجرت خطرناک ہے۔"
 
 
 def build_pdf(path, story, pagesize=A4):
@@ -202,6 +205,7 @@ def sample_pdf(tmp_path_factory):
         ShapedParagraph(URDU, LayoutStyle("ur", 14, space_after=12)),
         ShapedParagraph(BENGALI, LayoutStyle("bn", 12, space_after=12)),
         ShapedParagraph(URDU_PHONE, LayoutStyle("ur", 14, align="center", space_after=12)),
+        ShapedParagraph(URDU_NEGATIVE_ADVANCE, LayoutStyle("ur", 10.5, space_after=12)),
         # on its own page: poppler's column detection would cut page 1's centred line in blocks
         PageBreak(),
         Table([[ShapedParagraph(URDU, LayoutStyle("ur", 11)),
@@ -218,6 +222,7 @@ def test_pdftotext_returns_logical_text(sample_pdf):
     # poppler moves the spaces around a left-to-right island; the characters are in order
     squeezed = re.sub(r"\s+", "", body)
     assert re.sub(r"\s+", "", BIDI_MARKS.sub("", URDU_PHONE)) in squeezed
+    assert norm(URDU_NEGATIVE_ADVANCE) in body
     # the same paragraphs wrapped in two table cells
     cells = norm(pages[1])
     assert norm(URDU) in cells

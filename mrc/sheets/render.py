@@ -9,6 +9,7 @@ under the text of a draft, a diagonal DRAFT mark. Everything happens under ``REN
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -321,6 +322,9 @@ def _canvas_class(doc_ref: list, pagesize):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._kept: list[dict] = []
+            # _build turns ReportLab's compression off, so that every stream gets this
+            # document's own filter instead (font files keep theirs, see layout.fonts)
+            self._doc.defaultStreamFilters = [_FastFlate]
 
         def showPage(self):  # noqa: N802 (ReportLab's name)
             self._kept.append(dict(self.__dict__))
@@ -377,6 +381,27 @@ def _draw_footer(canv: Canvas, printed: _Printed, number: int, width: float) -> 
     right.drawOn(canv, MARGIN_X, y - right.height + 8)
 
 
+STREAM_COMPRESSION_LEVEL = 3
+
+
+class _FastFlate:
+    """Flate at zlib level STREAM_COMPRESSION_LEVEL instead of ReportLab's 6: an Urdu sheet's
+    page content (a span per letter for text extraction) takes half the time to compress, and
+    the PDF is 5 to 8 % larger."""
+
+    pdfname = "FlateDecode"
+
+    @staticmethod
+    def encode(data: str | bytes) -> bytes:
+        if isinstance(data, str):
+            data = data.encode("utf8")  # as ReportLab's own filter does
+        return zlib.compress(data, STREAM_COMPRESSION_LEVEL)
+
+    @staticmethod
+    def decode(encoded: bytes) -> bytes:
+        return zlib.decompress(encoded)
+
+
 def _build(stories: list[tuple[_Printed, list[Flowable]]], paper: str) -> bytes:
     pagesize = PAGE_SIZES.get(paper, A4)
     buffer = BytesIO()
@@ -385,7 +410,7 @@ def _build(stories: list[tuple[_Printed, list[Flowable]]], paper: str) -> bytes:
         doc = _SheetDocument(buffer, printed, pagesize=pagesize, leftMargin=MARGIN_X,
                              rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
                              bottomMargin=MARGIN_BOTTOM, title="", author="",
-                             creator="MRC", producer="MRC")
+                             creator="MRC", producer="MRC", pageCompression=0)
         story: list[Flowable] = []
         for index, (_item, flowables) in enumerate(stories):
             if index:

@@ -1,7 +1,8 @@
 """``ShapedParagraph``: a ReportLab Flowable that draws laid-out lines glyph by glyph.
 
 Glyphs are written by glyph id through ReportLab's TrueType subsetting (unmapped glyphs get a
-Private Use code point), each placed with one ``Tm`` so HarfBuzz's x/y offsets are exact.
+Private Use code point), each placed with its own move (``Td``) so HarfBuzz's x/y offsets are
+exact.
 Every run is wrapped in ``/Span <</ActualText …>> BDC … EMC`` so text extraction returns the
 logical text; right-to-left runs get one span per shaping cluster, which poppler (pdftotext)
 also returns in logical order.
@@ -9,13 +10,15 @@ also returns in logical order.
 
 from __future__ import annotations
 
+import sys
+import weakref
 from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, black
 from reportlab.platypus import Flowable
 
 from .engine import Analysis, Line, Run, analyse, break_lines
-from .fonts import RENDER_LOCK, RTL_LANGS, lang_key
+from .fonts import RENDER_LOCK, RTL_LANGS, FontFace, lang_key
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ class LayoutStyle:
 
     def with_(self, **kw) -> LayoutStyle:
         return replace(self, **kw)
+
+
+# Narrowest box (in ems) that text extraction gets for a span of ActualText.
+MIN_SPAN_WIDTH = 0.05
 
 
 def _actual_text(s: str) -> str:
@@ -115,6 +122,7 @@ class ShapedParagraph(Flowable):
         doc = canv._doc
         style = self.style
         text = self.analysis.text
+        size = style.font_size
         out: list[str] = []
         with RENDER_LOCK:
             y = self.height
@@ -130,64 +138,160 @@ class ShapedParagraph(Flowable):
                     x = free
                 else:
                     x = 0.0
-                for run in line.runs:
-                    x = self._draw_run(out, doc, run, text, x, baseline)
+                out.append(f"1 0 0 1 {_fmt(x)} {_fmt(baseline)} Tm")
+                _write_ops(out, doc, _ops_of(line, text, size), size)
             canv.saveState()
             canv.setFillColor(style.text_color)
             canv.addLiteral("BT\n" + "\n".join(out) + "\nET")
             canv.restoreState()
 
-    @staticmethod
-    def _encoded(face, glyph, doc) -> tuple[str, str]:
-        """(PDF font name of the subset, hex byte) that draw ``glyph`` in ``doc``; remembered
-        per document, as ReportLab's subset assignment is."""
-        cache = doc.__dict__.setdefault("_mrc_layout_glyphs", {})
-        found = cache.get((face.key, glyph.gid))
-        if found is None:
-            code = face.code_for_glyph(glyph.gid, glyph.units_advance)
-            subset, byte = face.ttf.splitString(chr(code), doc)[0]
-            found = (face.ttf.getSubsetInternalName(subset, doc), byte.hex())
-            cache[(face.key, glyph.gid)] = found
-        return found
 
-    def _draw_run(self, out: list[str], doc, run: Run, text: str, x: float,
-                  baseline: float) -> float:
+# What a line writes into the content stream, apart from the font subsets and bytes, which
+# ReportLab assigns per document in the order glyphs are first used: (glyph, operator) pairs,
+# glyph None for an operator written as it is (a span's BDC or EMC), else the (face, code
+# point) of a glyph to show after the operator (a move; code 32 is the space). Moves are
+# relative (Td) to the previous glyph's origin, starting from the line's origin, so the same
+# operators serve wherever the line is drawn. Remembered as long as the line itself (lines are
+# cached by the engine and immutable; a line belongs to one paragraph, of one text and size),
+# so bounded by LINES_CACHE_SIZE: about 7 kB per line of sheet text.
+_Glyph = tuple[FontFace, int]
+_Op = tuple[_Glyph | None, str]
+# One (face, code point) tuple per glyph, shared by every line that shows it (as many as the
+# fonts have glyphs, so bounded by them).
+_glyph_keys: dict[_Glyph, _Glyph] = {}
+
+
+def _mpt(v: float) -> int:
+    """A position in thousandths of a point (the precision written to the PDF)."""
+    return round(v * 1000)
+
+
+def _fmt_mpt(v: int) -> str:
+    whole, frac = divmod(abs(v), 1000)
+    sign = "-" if v < 0 else ""
+    return f"{sign}{whole}.{frac:03d}".rstrip("0") if frac else f"{sign}{whole}"
+
+
+_remembered_ops: weakref.WeakKeyDictionary[Line, tuple[_Op, ...]] = weakref.WeakKeyDictionary()
+
+
+def _ops_of(line: Line, text: str, size: float) -> tuple[_Op, ...]:
+    """The operators of ``line`` (of the paragraph ``text`` at ``size``), remembered. Call with
+    RENDER_LOCK held (glyphs without a code point get one)."""
+    ops = _remembered_ops.get(line)
+    if ops is None:
+        ops = _remembered_ops[line] = _line_ops(line, text, size)
+    return ops
+
+
+def _line_ops(line: Line, text: str, size: float) -> tuple[_Op, ...]:
+    ops: list[_Op] = []
+    pen_x = 0.0  # where the next glyph goes, points from the line's origin
+    at = (0, 0)  # the current text position, thousandths of a point from the line's origin
+
+    def show(face: FontFace, code: int, x: float, y: float) -> None:
+        nonlocal at
+        to = (_mpt(x), _mpt(y))
+        step = "" if to == at else f"{_fmt_mpt(to[0] - at[0])} {_fmt_mpt(to[1] - at[1])} Td "
+        at = to
+        ops.append((_glyph_keys.setdefault((face, code), (face, code)), sys.intern(step)))
+
+    for run in line.runs:
         face = run.face
-        size = self.style.font_size
-        glyphs = run.glyphs
-        if run.rtl:
-            # one span per cluster: glyphs of a cluster are contiguous in HarfBuzz output
-            starts = sorted({g.cluster for g in glyphs} | {run.end})
-            next_start = dict(zip(starts, starts[1:], strict=False))
-            groups: list[list] = []
-            for g in glyphs:
-                if groups and groups[-1][0].cluster == g.cluster:
-                    groups[-1].append(g)
-                else:
-                    groups.append([g])
-            spans = [(grp, text[grp[0].cluster:next_start[grp[0].cluster]]) for grp in groups]
-        else:
-            spans = [(glyphs, text[run.start:run.end])]
-        # Invisible space glyphs on the baseline at both ends of every span give text
-        # extraction (poppler uses the first and last glyph of a span) the span's true box,
-        # whatever HarfBuzz's kerning and Nastaliq's vertical offsets did to the glyphs.
-        space_sub, space_byte = face.ttf.splitString(" ", doc)[0]
-        space_font = face.ttf.getSubsetInternalName(space_sub, doc)
         space_w = face.ttf.face.getCharWidth(32) * size / 1000
-        anchor = (f"{space_font} {_fmt(size)} Tf 3 Tr 1 0 0 1 {{}} {_fmt(baseline)} Tm "
-                  f"<{space_byte.hex()}> Tj 0 Tr")
-        for grp, actual in spans:
-            out.append(f"/Span <</ActualText {_actual_text(actual)}>> BDC")
-            out.append(anchor.format(_fmt(x)))
-            current_font = space_font
-            for g in grp:
-                font_name, byte = self._encoded(face, g, doc)
-                if font_name != current_font:
-                    out.append(f"{font_name} {_fmt(size)} Tf")
-                    current_font = font_name
-                out.append(f"1 0 0 1 {_fmt(x + g.x_offset)} {_fmt(baseline + g.y_offset)} Tm "
-                           f"<{byte}> Tj")
-                x += g.x_advance
-            out.append(anchor.format(_fmt(x - space_w)))
-            out.append("EMC")
-        return x
+        # Text extraction (poppler) gives a span the box from its first glyph's origin to its
+        # last glyph's origin plus advance. Where kerning, x/y offsets (Nastaliq's cascade) or
+        # marks would make that box wrong, an invisible space (the space glyph has no outline)
+        # on the baseline marks the span's true start or end. The boxes follow each other from
+        # left to right, each at least MIN_SPAN_WIDTH wide: Nastaliq gives some letters a
+        # negative advance (ح in تحریری), and a box of zero or negative width is put out of
+        # order by poppler ("ت ح ریری").
+        box_end = pen_x
+        space_gid = face.ttf.face.charToGlyph.get(32)
+        for glyphs, actual in _spans(run, text):
+            codes = [face.code_for_glyph(g.gid, g.units_advance) for g in glyphs]
+            if actual == " " and len(glyphs) == 1 and glyphs[0].gid == space_gid:
+                # a space says what it is (ToUnicode) and needs no span; poppler finds the
+                # gap between words from the boxes either side anyway
+                g = glyphs[0]
+                show(face, codes[0], pen_x + g.x_offset, g.y_offset)
+                pen_x += g.x_advance
+                box_end = pen_x
+                continue
+            ops.append((None, sys.intern(f"/Span<</ActualText{_actual_text(actual)}>>BDC")))
+            box_start = max(pen_x, box_end)
+            first = glyphs[0]
+            if _mpt(pen_x + first.x_offset) != _mpt(box_start) or _mpt(first.y_offset) != 0:
+                show(face, 32, box_start, 0)
+            last_x = 0.0
+            for g, code in zip(glyphs, codes, strict=True):
+                last_x = pen_x + g.x_offset
+                show(face, code, last_x, g.y_offset)
+                pen_x += g.x_advance
+            box_end = max(pen_x, box_start + MIN_SPAN_WIDTH * size)
+            last = glyphs[-1]
+            drawn_width = face.ttf.face.getCharWidth(codes[-1]) * size / 1000
+            if _mpt(last_x + drawn_width) != _mpt(box_end) or _mpt(last.y_offset) != 0:
+                show(face, 32, box_end - space_w, 0)
+            ops.append((None, "EMC"))
+    return tuple(ops)
+
+
+def clear_caches() -> None:
+    _remembered_ops.clear()
+
+
+def _spans(run: Run, text: str) -> list[tuple[tuple, str]]:
+    """The glyphs and logical text of each ActualText span of ``run``: the whole run left to
+    right, one span per shaping cluster right to left (poppler re-reverses a span's text on a
+    right-to-left line)."""
+    if not run.rtl:
+        return [(run.glyphs, text[run.start:run.end])]
+    # glyphs of a cluster are contiguous in HarfBuzz output
+    starts = sorted({g.cluster for g in run.glyphs} | {run.end})
+    next_start = dict(zip(starts, starts[1:], strict=False))
+    groups: list[list] = []
+    for g in run.glyphs:
+        if groups and groups[-1][0].cluster == g.cluster:
+            groups[-1].append(g)
+        else:
+            groups.append([g])
+    return [(tuple(grp), text[grp[0].cluster:next_start[grp[0].cluster]]) for grp in groups]
+
+
+def _write_ops(out: list[str], doc, ops: tuple[_Op, ...], size: float) -> None:
+    """Append a line's operators to ``out`` with the font subsets and bytes of ``doc``."""
+    encoded = doc.__dict__.setdefault("_mrc_layout_glyphs", {})
+    size_s = _fmt(size)
+    current_font = None
+    write = out.append
+    for glyph, op in ops:
+        if glyph is None:
+            write(op)
+            continue
+        found = encoded.get(glyph)
+        if found is None:  # the first glyph of this line new to the document
+            _encode_new_glyphs(ops, encoded, doc)
+            found = encoded[glyph]
+        font_name, show = found
+        if font_name != current_font:
+            write(f"{font_name} {size_s} Tf")
+            current_font = font_name
+        write(op + show)
+
+
+def _encode_new_glyphs(ops: tuple[_Op, ...], encoded: dict, doc) -> None:
+    """Remember, for the glyphs of ``ops`` that ``doc`` has not used yet, the PDF font name of
+    their subset and the operator that shows them (ReportLab assigns subsets and bytes per
+    document, in the order of first use): one ``splitString`` per font for the whole line."""
+    new: dict[FontFace, dict[_Glyph, None]] = {}  # face -> its new glyphs, in order of use
+    for glyph, _op in ops:
+        if glyph is not None and glyph not in encoded:
+            new.setdefault(glyph[0], {})[glyph] = None
+    for face, glyphs in new.items():
+        keys = iter(glyphs)
+        text = "".join(chr(code) for _face, code in glyphs)
+        for subset, data in face.ttf.splitString(text, doc):
+            font_name = face.ttf.getSubsetInternalName(subset, doc)
+            for byte in data:
+                encoded[next(keys)] = (font_name, f"<{byte:02x}> Tj")

@@ -7,13 +7,16 @@ default instance, which is what HarfBuzz measures too (no variation coordinates 
 from __future__ import annotations
 
 import threading
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 import uharfbuzz as hb
-from reportlab.pdfbase import pdfmetrics
+from reportlab import rl_config
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 # ReportLab's font registry and the Private Use code points given to unmapped glyphs are
@@ -23,6 +26,61 @@ RENDER_LOCK = threading.RLock()
 NASTALIQ_PATH = Path("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf")
 
 _PUA_FIRST, _PUA_LAST = 0xE000, 0xF8FF
+
+# Font subsets remembered (all faces together), each the TrueType file ReportLab embeds for up
+# to 256 code points, kept as built and as compressed: about 60 kB for one of Noto Nastaliq
+# Urdu and 20 kB for the other faces, so at most 4 MB. A subset depends on the order in which
+# a document first uses its glyphs: the 42 seeded sheets (6 topics, 7 languages) make 52.
+SUBSET_CACHE_SIZE = 64
+
+
+@lru_cache(maxsize=SUBSET_CACHE_SIZE)
+def _built_subset(face: FontFace, codes: tuple[int, ...]) -> bytes:
+    return face.make_subset(list(codes))
+
+
+@lru_cache(maxsize=SUBSET_CACHE_SIZE)
+def _compressed(data: bytes) -> bytes:
+    return zlib.compress(data)
+
+
+class _RememberedFlate:
+    """ReportLab's Flate stream filter for font files, remembering what it compressed (a font
+    subset is the same bytes object every time it comes from the subset cache)."""
+
+    pdfname = "FlateDecode"
+
+    @staticmethod
+    def encode(data: bytes) -> bytes:
+        return _compressed(data)
+
+    @staticmethod
+    def decode(encoded: bytes) -> bytes:
+        return zlib.decompress(encoded)
+
+
+class _FormattedWidths(pdfdoc.PDFObject):
+    """A font subset's /Widths array, formatted once: ReportLab formats its up to 256 numbers
+    one by one for every PDF (in Python: its C accelerator is not installed), which made up
+    most of what writing an Urdu sheet's two Nastaliq subsets costs."""
+
+    def __init__(self, formatted: bytes):
+        self.formatted = formatted
+
+    def format(self, document) -> bytes:
+        return self.formatted
+
+
+@lru_cache(maxsize=SUBSET_CACHE_SIZE)
+def _formatted_widths(widths: tuple[int, ...], multiline: bool) -> _FormattedWidths:
+    # numbers format the same in every document; the line breaks follow rl_config.pdfMultiLine
+    return _FormattedWidths(pdfdoc.PDFArray(widths).format(None))
+
+
+def clear_subset_caches() -> None:
+    _built_subset.cache_clear()
+    _compressed.cache_clear()
+    _formatted_widths.cache_clear()
 
 
 def _package_font(package: str, filename: str) -> Path:
@@ -41,6 +99,7 @@ class FontFace:
     ascent: float = field(init=False)  # per 1 pt of font size, positive
     descent: float = field(init=False)  # per 1 pt of font size, positive (below baseline)
     coverage: frozenset[int] = field(init=False, repr=False)
+    make_subset: Callable[[list[int]], bytes] = field(init=False, repr=False)  # ReportLab's
     _gid_codes: dict[int, int] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -53,6 +112,40 @@ class FontFace:
         self.ascent = ext.ascender / self.upem
         self.descent = -ext.descender / self.upem
         self.coverage = frozenset(self.ttf.face.charToGlyph)
+        self._remember_subsets()
+
+    def _remember_subsets(self) -> None:
+        """ReportLab builds, compresses and describes every font subset anew for every PDF,
+        the largest part of writing an Urdu sheet (Nastaliq's glyphs fill two subsets). The
+        same code points give the same subset, as a code point's glyph never changes once
+        assigned (code_for_glyph only adds Private Use code points): remember the subset's
+        font file as built and as compressed, and its /Widths array as formatted, for the
+        faces of this module only."""
+        ttf_face = self.ttf.face
+        self.make_subset = ttf_face.makeSubset
+        ttf_face.makeSubset = lambda subset: _built_subset(self, tuple(subset))
+        add_subset_objects = ttf_face.addSubsetObjects
+
+        def add_subset_with_remembered_flate(doc, fontname, subset):
+            descriptor = add_subset_objects(doc, fontname, subset)
+            # the font file stream, under the name ReportLab's addSubsetObjects gives it
+            font_file = doc.idToObject[f"fontFile:{ttf_face.filename}({fontname})"]
+            font_file.filters = [_RememberedFlate]
+            return descriptor
+
+        ttf_face.addSubsetObjects = add_subset_with_remembered_flate
+        add_objects = self.ttf.addObjects
+
+        def add_objects_with_remembered_widths(doc):
+            add_objects(doc)
+            # the subsets' font dictionaries ReportLab's addObjects has just added
+            for pdf_font in doc.idToObject["BasicFonts"].dict.values():
+                widths = getattr(pdf_font, "Widths", None)
+                if isinstance(widths, pdfdoc.PDFArray):
+                    pdf_font.Widths = _formatted_widths(tuple(widths.sequence),
+                                                        bool(rl_config.pdfMultiLine))
+
+        self.ttf.addObjects = add_objects_with_remembered_widths
 
     def covers(self, ch: str) -> bool:
         return ord(ch) in self.coverage
@@ -114,7 +207,14 @@ def get_face(key: str) -> FontFace:
 
 
 def has_nastaliq() -> bool:
-    return NASTALIQ_PATH.is_file()
+    return _font_file_exists(NASTALIQ_PATH)
+
+
+@cache
+def _font_file_exists(path: Path) -> bool:
+    """Looked up once per process (fonts are installed before the service starts): every
+    paragraph asks which font Urdu uses."""
+    return path.is_file()
 
 
 # ISO 15924 script of each supported language, and its main font.
