@@ -84,9 +84,10 @@ def _init_extensions(app: Flask) -> None:
 
         keep_sqlite_files_private(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
-    from mrc.stats import facts
+    from mrc.stats import facts, rollup
 
     facts.install()
+    rollup.install()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)

@@ -18,7 +18,7 @@ from mrc.database import utcnow
 from mrc.errors import FieldError
 from mrc.extensions import db
 from mrc.security import find_scoped, scoped
-from mrc.stats.facts import refresh_session_facts
+from mrc.stats.rollup import clients_records_moved
 
 
 class MergeRefused(FieldError):
@@ -105,9 +105,8 @@ def merge_clients(actor: Actor, survivor: Client, duplicate: Client) -> ClientMe
         update(attendee).where(attendee.client_id == duplicate.id).values(client_id=survivor.id))
     if moves:
         db.session.execute(insert(ClientMergeMove), moves)
-    # Sessions moved by statement, not through the unit of work: their statistics copies
-    # (sex, age, previous session) are now the survivor's.
-    refresh_session_facts(db.session, [survivor.id, duplicate.id])
+    # Rows moved by statement, not through the unit of work: the statistics are told.
+    clients_records_moved(db.session, [survivor.id, duplicate.id])
     duplicate.merged_into_id = survivor.id
     db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id == duplicate.id))
     survivor.last_visit_at = max(survivor.last_visit_at, duplicate.last_visit_at)
@@ -141,7 +140,7 @@ def undo_merge(actor: Actor, merge: ClientMerge) -> None:
                 id=move.row_id, centre_id=survivor.centre_id,
                 group_session_id=move.group_session_id, client_id=duplicate.id,
                 added_by_id=merge.merged_by_id, added_at=merge.merged_at))
-    refresh_session_facts(db.session, [survivor.id, duplicate.id])
+    clients_records_moved(db.session, [survivor.id, duplicate.id])
     duplicate.merged_into_id = None
     _refresh_search_keys(duplicate)
     merge.undone_at = utcnow()

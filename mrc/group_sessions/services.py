@@ -21,6 +21,7 @@ from mrc.clients.models import Client
 from mrc.clients.services import search_plan
 from mrc.errors import FieldError
 from mrc.extensions import db
+from mrc.stats import rollup
 from mrc.group_sessions import choices
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
@@ -358,6 +359,8 @@ def set_head_counts(actor: Actor, group_session: GroupSession,
         return False
     db.session.execute(delete(GroupSessionHeadCount).where(
         GroupSessionHeadCount.group_session_id == group_session.id))
+    # Deleted by statement, not through the unit of work: the month's statistics are redone.
+    rollup.forget_moment(db.session, group_session.centre_id, group_session.starts_at)
     for (sex, age_group), count in wanted.items():
         db.session.add(GroupSessionHeadCount(
             centre_id=group_session.centre_id, group_session_id=group_session.id,

@@ -44,6 +44,7 @@ from mrc.partners.models import Partner
 from mrc.referrals import demo as referral_demo
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.stats.facts import refresh_session_facts_of_range
+from mrc.stats.rollup import forget_everything
 
 # The seeded centres plus three more, so that national figures add up over eight.
 ARCHIVE_CENTRES = [*SEED_CENTRES, *[
@@ -528,6 +529,9 @@ class ArchiveGenerator:
                     counters[(plan.centre.id, year)] = counter
                 counter.last_number = max(counter.last_number, last)
             writer.commit()
+        # Figures kept before this archive was added no longer add up.
+        forget_everything(db.session)
+        db.session.commit()
         writer.finish()
         result = Result(rows=writer.written, seconds=clock.perf_counter() - started)
         return result

@@ -48,6 +48,7 @@ from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.sheets.models import InfoSheet, SheetPrint, SheetVersion
 from mrc.stats.facts import UNKNOWN
 from mrc.stats.facts import age_group
+from mrc.stats import rollup
 from mrc.stats.models import MonthSubmission
 
 AGE_GROUP_CODES = [code for code, _label in AGE_GROUPS] + [UNKNOWN]
@@ -145,11 +146,16 @@ class Period:
         ])
 
     def at_or_after_end(self, centre_column, column):
-        """SQL: ``column`` is at or after the end of this month of the row's centre."""
-        return or_(false(), *[
-            and_(centre_column == centre_id, column >= end)
-            for centre_id, (_start, end) in self.bounds.items()
-        ])
+        """SQL: ``column`` is at or after the end of this month of the row's centre (with the
+        envelope in front, as in ``within``)."""
+        if not self.bounds:
+            return false()
+        return and_(
+            centre_column.in_(list(self.bounds)),
+            column >= min(end for _start, end in self.bounds.values()),
+            or_(*[and_(centre_column == centre_id, column >= end)
+                  for centre_id, (_start, end) in self.bounds.items()]),
+        )
 
     def before_end(self, centre_column, column):
         """SQL: ``column`` is before the end of this month of the row's centre."""
@@ -323,27 +329,23 @@ def referrals_by_service(period: Period) -> dict:
 def referral_status_at_month_end(period: Period) -> dict:
     """Referrals made in the month, by their status at the month's end.
 
-    The status is the latest change on or before the month end; if every change came later,
-    the status before the first of them; with no change at all, the current status.
+    Every change of status is recorded with the status it changed from
+    (``mrc.referrals.services.change_status``), so the status at the month's end is the one the
+    first later change changed from, and with no later change the current status. Only the
+    changes after the month's end are read (few, for a month that ended recently), instead of
+    looking up the latest change of every referral.
     """
     change = ReferralStatusChange
-    until_end = period.before_end(change.centre_id, change.changed_at)
-    latest_before = (
-        select(change.to_status)
-        .where(change.referral_id == Referral.id, until_end)
-        .order_by(change.changed_at.desc(), change.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    first_after = (
+    status_before_first_later_change = (
         select(change.from_status)
-        .where(change.referral_id == Referral.id, ~until_end)
+        .where(change.referral_id == Referral.id,
+               period.at_or_after_end(change.centre_id, change.changed_at))
         .order_by(change.changed_at, change.id)
         .limit(1)
         .scalar_subquery()
     )
     statuses = (
-        select(func.coalesce(latest_before, first_after, Referral.status).label("status"))
+        select(func.coalesce(status_before_first_later_change, Referral.status).label("status"))
         .where(_referrals_made(period))
         .subquery()
     )
@@ -467,6 +469,43 @@ def changed_after(period: Period, since: datetime) -> dict[str, int]:
         "group_sessions": count(GroupSession, GroupSession.starts_at, attendee_added),
         "referrals": count(Referral, Referral.created_at),
     }
+
+
+def live_counts(period: Period, *, with_status: bool = True) -> dict[str, dict]:
+    """Every count the tables are made of, for ``period``, counted from the records:
+    {name: {key: count}} (a single number under the key "")."""
+    follow = follow_ups(period)
+    counts = {
+        "new_clients_by_sex_age": new_clients_by_sex_age(period),
+        "new_clients_by_migration_status": new_clients_by_migration_status(period),
+        "new_clients_by_destination": new_clients_by_destination(period),
+        "counselled_clients_by_sex_age": counselled_clients_by_sex_age(period),
+        "counselled_clients_by_destination": counselled_clients_by_destination(period),
+        "sessions_by_sex_age": sessions_by_sex_age(period),
+        "sessions_by_channel": sessions_by_channel(period),
+        "sessions_by_topic": sessions_by_topic(period),
+        "group_sessions_by_kind": group_sessions_by_kind(period),
+        "group_attendees_by_kind_sex": group_attendees_by_kind_sex(period),
+        "group_head_counts_by_kind_sex": group_head_counts_by_kind_sex(period),
+        "referrals_by_partner_kind": referrals_by_partner_kind(period),
+        "referrals_by_partner": referrals_by_partner(period),
+        "referrals_by_service": referrals_by_service(period),
+        "sheets_printed": sheets_printed_by_topic_language(period),
+        "referrals_completed": {"": referrals_completed(period)},
+        "follow_ups_done": {"": follow["done"]},
+        "follow_ups_overdue": {"": follow["overdue"]},
+    }
+    if with_status:
+        counts["referral_status"] = referral_status_at_month_end(period)
+    return counts
+
+
+def period_counts(period: Period, centres: list[Centre]) -> dict[str, dict]:
+    """``live_counts`` of ``period``: one month of one centre from its records; anything
+    larger added up from the monthly figures (``mrc.stats.rollup``)."""
+    if len(centres) == 1 and period.last_month is None:
+        return live_counts(period)
+    return rollup.counts(period, centres)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -603,14 +642,14 @@ class MonthlyStatistics:
         return {table.key: table.figures() for table in self.tables}
 
 
-def _three(periods, function):
-    """``function``'s counts for each period; a period equal to an earlier one (the months
-    before a 12-month range are the same months a year before) is counted once."""
+def _counts_of(periods: list[Period], centres: list[Centre]) -> list[dict[str, dict]]:
+    """``period_counts`` of each period; a period equal to an earlier one (the months before
+    a 12-month range are the same months a year before) is counted once."""
     counted = {}
     for period in periods:
         key = (period.month, period.end_month)
         if key not in counted:
-            counted[key] = function(period)
+            counted[key] = period_counts(period, centres)
     return [counted[(period.month, period.end_month)] for period in periods]
 
 
@@ -793,53 +832,58 @@ def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None,
     periods = [Period.of(m, centres, add_months(m, count - 1) if count > 1 else None)
                for m in months]
 
-    follow = _three(periods, follow_ups)
-    topics = _three(periods, sessions_by_topic)
-    counselled_destinations = _three(periods, counselled_clients_by_destination)
+    counted = _counts_of(periods, centres)
+
+    def three(name: str) -> list[dict]:
+        return [counts.get(name, {}) for counts in counted]
+
+    topics = three("sessions_by_topic")
+    counselled_destinations = three("counselled_clients_by_destination")
     tables = [
         _sex_age_table("new_clients", str(_l("New clients registered")),
-                       _three(periods, new_clients_by_sex_age)),
+                       three("new_clients_by_sex_age")),
         _coded_table("new_clients_by_migration_status",
                      str(_l("New clients, by migration status")),
-                     _three(periods, new_clients_by_migration_status), MIGRATION_STATUS),
+                     three("new_clients_by_migration_status"), MIGRATION_STATUS),
         _country_table("new_clients_by_destination",
                        str(_l("New clients, by destination country")),
-                       _three(periods, new_clients_by_destination)),
+                       three("new_clients_by_destination")),
         _sex_age_table("clients_counselled", str(_l("Clients counselled (each person once)")),
-                       _three(periods, counselled_clients_by_sex_age)),
+                       three("counselled_clients_by_sex_age")),
         _country_table("clients_counselled_by_destination",
                        str(_l("Clients counselled, by destination country (each person once)")),
                        counselled_destinations),
         _top_destinations_table(counselled_destinations,
                                 top_destinations(counselled_destinations[0])),
         _sex_age_table("sessions", str(_l("Counselling sessions")),
-                       _three(periods, sessions_by_sex_age)),
+                       three("sessions_by_sex_age")),
         _coded_table("sessions_by_channel", str(_l("Counselling sessions, by channel")),
-                     _three(periods, sessions_by_channel), CHANNELS),
+                     three("sessions_by_channel"), CHANNELS),
         # A session can have several topics: no total.
         _coded_table("sessions_by_topic", str(_l("Counselling sessions, by topic")),
                      topics, TOPICS, total=False),
         _ranked_table("top_topics", str(_l("Most asked-about topics (counselling sessions)")),
                       topics, TOPICS),
-        _group_table(_three(periods, group_sessions_by_kind),
-                     _three(periods, group_attendees_by_kind_sex),
-                     _three(periods, group_head_counts_by_kind_sex)),
+        _group_table(three("group_sessions_by_kind"),
+                     three("group_attendees_by_kind_sex"),
+                     three("group_head_counts_by_kind_sex")),
         _coded_table("referrals_by_partner_kind", str(_l("Referrals made, by kind of partner")),
-                     _three(periods, referrals_by_partner_kind), PARTNER_KINDS),
-        _partner_table(_three(periods, referrals_by_partner)),
+                     three("referrals_by_partner_kind"), PARTNER_KINDS),
+        _partner_table(three("referrals_by_partner")),
         _coded_table("referrals_by_service", str(_l("Referrals made, by service")),
-                     _three(periods, referrals_by_service), SERVICES),
+                     three("referrals_by_service"), SERVICES),
         _coded_table("referral_status",
                      str(_l("Referrals made in the month, by status at the month's end")),
-                     _three(periods, referral_status_at_month_end), STATUSES),
-        *_sheet_tables(_three(periods, sheets_printed_by_topic_language)),
+                     three("referral_status"), STATUSES),
+        *_sheet_tables(three("sheets_printed")),
         Table("outcomes", str(_l("Completed referrals and follow-ups")), [
             Row(str(_l("Referrals completed in the month")),
-                *_three(periods, referrals_completed), code="referrals_completed"),
-            Row(str(_l("Follow-ups done in the month")), *(f["done"] for f in follow),
-                code="follow_ups_done"),
-            Row(str(_l("Follow-ups overdue at the month's end")), *(f["overdue"] for f in follow),
-                code="follow_ups_overdue"),
+                *(counts.get("", 0) for counts in three("referrals_completed")),
+                code="referrals_completed"),
+            Row(str(_l("Follow-ups done in the month")),
+                *(f.get("", 0) for f in three("follow_ups_done")), code="follow_ups_done"),
+            Row(str(_l("Follow-ups overdue at the month's end")),
+                *(f.get("", 0) for f in three("follow_ups_overdue")), code="follow_ups_overdue"),
         ]),
     ]
     stats = MonthlyStatistics(month=months[0], previous_month=months[1],

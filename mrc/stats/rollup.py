@@ -1,0 +1,387 @@
+"""Monthly figures: the statistics of a period of several months or centres, added up.
+
+A national year is 96 centre-months; counting it from the records reads every session, client
+and referral of the year (seconds on a million-client archive). So each ENDED month of each
+centre is counted once, from its records, by the very queries of a single centre-month
+(``services.live_counts``), and kept in ``monthly_figures``; a larger period is the SQL sum of
+its months. Months not yet ended are always counted from the records.
+
+Two kinds of figure are not plain sums and are kept so that they add up:
+- "each person once" (clients counselled, by sex and age group, and by destination): each month
+  keeps its first-of-the-month sessions by how many months before it the person's previous
+  session was (``gap``); over months A..B a month M counts the sessions whose gap is larger than
+  M - A, i.e. whose person was not counselled earlier in the period;
+- follow-ups overdue at the period's end: the figure of its last month.
+Referrals by status at the period's end are always counted from the records (few rows).
+
+Figures are kept right by deleting them: every flush that changes a record of a centre deletes
+that centre's figures from the record's month on (a client's correction: from the client's
+first activity on), and moves the centre's version counter; a month counted while the counter
+moved is not kept (``_store``). Statements that bypass the unit of work call ``forget``.
+"""
+
+from __future__ import annotations  # services imports this module: annotations stay unevaluated
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, event, func, insert, or_, select, update
+from sqlalchemy import inspect as inspect_state
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mrc.centres.models import Centre
+from mrc.clients.models import Client
+from mrc.counselling.models import CounsellingSession
+from mrc.extensions import db
+from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
+from mrc.partners.models import Partner
+from mrc.referrals.models import Referral, ReferralStatusChange
+from mrc.sheets.models import SheetPrint
+from mrc.stats import services
+from mrc.stats.facts import refresh_session_facts
+from mrc.stats.models import MonthlyFigure, MonthlyFiguresVersion
+
+COMPUTED = "computed"  # the marker row of a counted month
+GAP_FIGURES = ("counselled_clients_by_sex_age", "counselled_clients_by_destination")
+LAST_MONTH_FIGURES = ("follow_ups_overdue",)
+LIVE_FIGURES = ("referral_status",)
+# Figures whose key is a pair, and how to read the first part back.
+PAIRS = {"new_clients_by_sex_age", "counselled_clients_by_sex_age", "sessions_by_sex_age",
+         "group_attendees_by_kind_sex", "group_head_counts_by_kind_sex", "referrals_by_partner",
+         "sheets_printed"}
+INTEGER_FIRST = {"referrals_by_partner"}  # (partner id, name)
+# The gap of a first session ever, or of one too long ago to matter: a range has at most 24
+# months (services.MAX_MONTHS).
+NO_EARLIER = 24
+WROTE = "mrc.stats.rollup: wrote"  # session.info flag: this transaction has flushed changes
+
+
+def month_index(month: date) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def _local_month_index(moment, zone: ZoneInfo) -> int | None:
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    return month_index(moment)
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting one month of one centre
+# ---------------------------------------------------------------------------------------------
+
+def _gap_column(centre: Centre, month: date):
+    """SQL: how many months before ``month`` the session's client was counselled before
+    (0: earlier the same month; ``NO_EARLIER``: never, or too long ago to matter)."""
+    zone = ZoneInfo(centre.timezone)
+    previous = CounsellingSession.client_previous_session_at
+    starts = [datetime.combine(services.add_months(month, -gap), time(), zone).astimezone(UTC)
+              for gap in range(NO_EARLIER)]
+    return case((previous.is_(None), NO_EARLIER),
+                *[(previous >= start, gap) for gap, start in enumerate(starts)],
+                else_=NO_EARLIER)
+
+
+def _counselled_by_gap(period: services.Period, centre: Centre, month: date) -> dict:
+    gap = _gap_column(centre, month).label("gap")
+    session = CounsellingSession
+    held = period.within(session.centre_id, session.held_at)
+    by_sex_age = services._counts(
+        select(session.client_sex, session.client_age_group, gap, func.count())
+        .where(held).group_by(session.client_sex, session.client_age_group, gap))
+    by_destination = services._counts(
+        select(session.client_destination, gap, func.count())
+        .where(held).group_by(session.client_destination, gap))
+    return {"counselled_clients_by_sex_age": by_sex_age,
+            "counselled_clients_by_destination": by_destination}
+
+
+def month_rows(centre: Centre, month: date) -> list[tuple[str, str, str, int, int]]:
+    """(figure, key, key2, gap, value) of one month of one centre, counted from its records."""
+    period = services.Period.of(month, [centre])
+    counts = services.live_counts(period, with_status=False)
+    counts.update(_counselled_by_gap(period, centre, month))
+    rows = []
+    for figure, values in counts.items():
+        for key, value in values.items():
+            if not value:
+                continue
+            parts = list(key) if isinstance(key, tuple) else [key]
+            gap = parts.pop() if figure in GAP_FIGURES else 0
+            parts = ["" if part is None else str(part) for part in parts] + ["", ""]
+            rows.append((figure, parts[0], parts[1], int(gap), int(value)))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping and forgetting
+# ---------------------------------------------------------------------------------------------
+
+_versions = MonthlyFiguresVersion.__table__
+_figures = MonthlyFigure.__table__
+
+
+def _version(connection, centre_id: int) -> int:
+    return connection.execute(
+        select(_versions.c.version).where(_versions.c.centre_id == centre_id)).scalar() or 0
+
+
+def _store(centre: Centre, month: date, rows: list, counted_at_version: int) -> bool:
+    """Keep the rows of a counted month, unless the centre's records changed meanwhile;
+    whether they were kept."""
+    index = month_index(month)
+    with db.engine.begin() as connection:
+        # Write first: SQLite's write lock, or PostgreSQL's lock on the version row, waits for
+        # a change being committed at this moment, whose new version is then seen below.
+        touched = connection.execute(
+            update(_versions).where(_versions.c.centre_id == centre.id)
+            .values(version=_versions.c.version)).rowcount
+        if not touched:
+            try:
+                with connection.begin_nested():
+                    connection.execute(insert(_versions).values(centre_id=centre.id, version=0))
+            except IntegrityError:  # created at the same moment: its value decides below
+                pass
+        if _version(connection, centre.id) != counted_at_version:
+            return False
+        connection.execute(delete(_figures).where(_figures.c.centre_id == centre.id,
+                                                  _figures.c.month_index == index))
+        connection.execute(insert(_figures), [
+            {"centre_id": centre.id, "month_index": index, "figure": figure, "key": key,
+             "key2": key2, "gap": gap, "value": value}
+            for figure, key, key2, gap, value in [*rows, (COMPUTED, "", "", 0, 1)]])
+    return True
+
+
+def forget(connection, centre_id: int, from_month_index: int = 0) -> None:
+    """Drop a centre's figures of ``from_month_index`` on (its records changed); inside the
+    caller's transaction."""
+    moved = connection.execute(update(_versions).where(_versions.c.centre_id == centre_id)
+                               .values(version=_versions.c.version + 1)).rowcount
+    if not moved:
+        connection.execute(insert(_versions).values(centre_id=centre_id, version=1))
+    connection.execute(delete(_figures).where(_figures.c.centre_id == centre_id,
+                                              _figures.c.month_index >= from_month_index))
+
+
+def forget_everything(connection) -> None:
+    for centre_id in connection.execute(select(Centre.id)).scalars().all():
+        forget(connection, centre_id)
+
+
+def clients_records_moved(session: Session, client_ids: Iterable[int]) -> None:
+    """Records of these clients were moved between them by statement (a merge, its undo): the
+    statistics facts on their sessions are recomputed and the figures they count in dropped."""
+    client_ids = list(client_ids)
+    refresh_session_facts(session, client_ids)
+    forget_clients(session.connection(), client_ids)
+
+
+def forget_clients(connection, client_ids: Iterable[int]) -> None:
+    """Drop the figures every activity of these clients counts in (their records moved)."""
+    earliest: dict[int, int] = {}
+    zones = _zones(connection)
+    for client_id in set(client_ids):
+        for centre_id, moment in _client_activity(connection, client_id):
+            index = _local_month_index(moment, zones[centre_id])
+            if index is not None:
+                earliest[centre_id] = min(index, earliest.get(centre_id, index))
+    for centre_id, index in earliest.items():
+        forget(connection, centre_id, index)
+
+
+def _client_activity(connection, client_id: int) -> list[tuple[int, datetime]]:
+    """(centre id, earliest time) of the client's registration and of each kind of activity."""
+    firsts = [
+        select(Client.centre_id, Client.created_at).where(Client.id == client_id),
+        select(CounsellingSession.centre_id, func.min(CounsellingSession.held_at))
+        .where(CounsellingSession.client_id == client_id)
+        .group_by(CounsellingSession.centre_id),
+        select(GroupSession.centre_id, func.min(GroupSession.starts_at))
+        .join(GroupSessionAttendee, GroupSessionAttendee.group_session_id == GroupSession.id)
+        .where(GroupSessionAttendee.client_id == client_id).group_by(GroupSession.centre_id),
+        select(Referral.centre_id, func.min(Referral.created_at))
+        .where(Referral.client_id == client_id).group_by(Referral.centre_id),
+        select(SheetPrint.centre_id, func.min(SheetPrint.printed_at))
+        .where(SheetPrint.client_id == client_id).group_by(SheetPrint.centre_id),
+    ]
+    return [tuple(row) for statement in firsts for row in connection.execute(statement)]
+
+
+def _zones(connection) -> dict[int, ZoneInfo]:
+    return {centre_id: ZoneInfo(zone) for centre_id, zone in
+            connection.execute(select(Centre.id, Centre.timezone))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Adding up a period
+# ---------------------------------------------------------------------------------------------
+
+def _not_kept(pairs: list[tuple[Centre, date]]) -> list[tuple[Centre, date]]:
+    """The (centre, ended month) pairs of ``pairs`` with no kept figures."""
+    if not pairs:
+        return []
+    indexes = [month_index(month) for _centre, month in pairs]
+    kept = set(db.session.execute(
+        select(MonthlyFigure.centre_id, MonthlyFigure.month_index)
+        .where(MonthlyFigure.figure == COMPUTED,
+               MonthlyFigure.centre_id.in_({centre.id for centre, _month in pairs}),
+               MonthlyFigure.month_index.between(min(indexes), max(indexes)))).all())
+    return [(centre, month) for centre, month in pairs
+            if (centre.id, month_index(month)) not in kept]
+
+
+def _add(result: dict, figure: str, key: str, key2: str, value: int) -> None:
+    if figure in PAIRS:
+        first = int(key) if figure in INTEGER_FIRST else key
+        key = (first, key2)
+    elif figure in INTEGER_FIRST:
+        key = int(key)
+    values = result.setdefault(figure, {})
+    values[key] = values.get(key, 0) + int(value)
+
+
+def _counts_apply(figure: str, index: int, gap: int, first: int, last: int) -> bool:
+    """Whether a month's row adds to the period ``first``..``last`` (month indexes)."""
+    if figure == COMPUTED:
+        return False
+    if figure in GAP_FIGURES:
+        return gap > index - first
+    if figure in LAST_MONTH_FIGURES:
+        return index == last
+    return True
+
+
+def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
+    """``services.live_counts`` of ``period`` (several months or centres), added up from the
+    kept figures of its ended months and the counts of the others."""
+    first_month, last_month = period.month, period.end_month
+    months = [services.add_months(first_month, step)
+              for step in range(services.months_between(first_month, last_month))]
+    ended, open_months = [], []
+    for centre in centres:
+        this_month = services.month_start(services.centre_today(centre))
+        for month in months:
+            (ended if month < this_month else open_months).append((centre, month))
+    counted = {}
+    for centre, month in _not_kept(ended):
+        version = _version(db.session, centre.id)
+        rows = month_rows(centre, month)
+        # Not while this session has written: the other connection would wait for it.
+        if db.session.info.get(WROTE) or not _store(centre, month, rows, version):
+            counted[(centre.id, month)] = rows
+            open_months.append((centre, month))
+    first, last = month_index(first_month), month_index(last_month)
+    figure, index = MonthlyFigure.figure, MonthlyFigure.month_index
+    kept = db.session.execute(
+        select(figure, MonthlyFigure.key, MonthlyFigure.key2, func.sum(MonthlyFigure.value))
+        .where(MonthlyFigure.centre_id.in_([centre.id for centre in centres]),
+               index.between(first, last), figure != COMPUTED,
+               or_(figure.not_in(GAP_FIGURES), MonthlyFigure.gap > index - first),
+               or_(figure.not_in(LAST_MONTH_FIGURES), index == last))
+        .group_by(figure, MonthlyFigure.key, MonthlyFigure.key2))
+    result: dict[str, dict] = {}
+    for row in kept:
+        _add(result, *row)
+    for centre, month in open_months:
+        rows = counted[(centre.id, month)] if (centre.id, month) in counted else month_rows(
+            centre, month)
+        for name, key, key2, gap, value in rows:
+            if _counts_apply(name, month_index(month), gap, first, last):
+                _add(result, name, key, key2, value)
+    result["referral_status"] = services.referral_status_at_month_end(period)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Forgetting what a flush changes
+# ---------------------------------------------------------------------------------------------
+
+# For each kind of record: the columns whose times place it in months.
+TIMES = {
+    CounsellingSession: ("held_at", "follow_up_done_at", "follow_up_on"),
+    Client: ("created_at",),
+    GroupSession: ("starts_at",),
+    Referral: ("created_at",),
+    ReferralStatusChange: ("changed_at",),
+    SheetPrint: ("printed_at",),
+}
+CLIENT_FIELDS = ("sex", "date_of_birth", "birth_year", "destination_country",
+                 "migration_status", "merged_into_id", "centre_id", "created_at")
+
+
+def _values(state, name: str) -> list:
+    history = state.attrs[name].history
+    return [value for value in (*history.added, *history.unchanged, *history.deleted)
+            if value is not None]
+
+
+def _changes(session: Session) -> tuple[dict[int, list], set[int], bool]:
+    """({centre id: [times]}, ids of clients whose record changed, whether partners or centres
+    changed) of what this flush writes."""
+    times: dict[int, list] = {}
+    clients: set[int] = set()
+    everything = False
+    connection = session.connection()
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        state = inspect_state(instance)
+        if isinstance(instance, (Partner, Centre)):
+            everything = everything or instance not in session.new
+            continue
+        if isinstance(instance, Client) and instance in session.dirty:
+            if any(state.attrs[name].history.has_changes() for name in CLIENT_FIELDS):
+                clients.add(instance.id)
+        if isinstance(instance, (GroupSessionAttendee, GroupSessionHeadCount)):
+            starts_at = connection.execute(select(GroupSession.starts_at).where(
+                GroupSession.id == instance.group_session_id)).scalar()
+            times.setdefault(instance.centre_id, []).append(starts_at)
+            continue
+        columns = TIMES.get(type(instance))
+        if columns is None:
+            continue
+        for centre_id in _values(state, "centre_id"):
+            for name in columns:
+                times.setdefault(centre_id, []).extend(_values(state, name))
+    return times, clients, everything
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    session.info[WROTE] = True
+    times, clients, everything = _changes(session)
+    if not (times or clients or everything):
+        return
+    connection = session.connection()
+    if everything:
+        forget_everything(connection)
+        return
+    zones = _zones(connection)
+    for centre_id, moments in times.items():
+        indexes = [_local_month_index(moment, zones[centre_id]) for moment in moments]
+        indexes = [index for index in indexes if index is not None]
+        if indexes:
+            forget(connection, centre_id, min(indexes))
+    if clients:
+        forget_clients(connection, clients)
+
+
+def _transaction_ended(session: Session, *_args) -> None:
+    session.info.pop(WROTE, None)
+
+
+def forget_moment(connection, centre_id: int, moment) -> None:
+    """Drop a centre's figures from the month of ``moment`` on (a change made by statement)."""
+    index = _local_month_index(moment, _zones(connection)[centre_id])
+    forget(connection, centre_id, index if index is not None else 0)
+
+
+def install() -> None:
+    """Forget the figures each flush changes, for every ORM session (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _transaction_ended)
+        event.listen(Session, "after_rollback", _transaction_ended)
+

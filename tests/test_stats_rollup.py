@@ -1,0 +1,132 @@
+"""Periods of several months or centres are added up from kept monthly figures
+(mrc.stats.rollup): the sums equal counting the period from the records, and every kind of
+change to a record of a kept month is seen."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from mrc.actor import Actor
+from mrc.centres.models import Centre
+from mrc.clients.merge import merge_clients
+from mrc.extensions import db
+from mrc.group_sessions.models import GroupSession
+from mrc.group_sessions.services import set_head_counts
+from mrc.partners.models import Partner
+from mrc.stats import rollup, services
+from mrc.stats.models import MonthlyFigure
+from tests.conftest import centre
+from tests.test_stats import counsel, data, make_client, utc  # noqa: F401  (data: fixture)
+
+
+def without_zeros(counts: dict) -> dict:
+    return {name: {key: value for key, value in values.items() if value}
+            for name, values in counts.items() if any(values.values())}
+
+
+def all_centres() -> list[Centre]:
+    return list(db.session.scalars(select(Centre).order_by(Centre.code)))
+
+
+PERIODS = [  # (first month, last month or None, centre codes or None for all)
+    (date(2026, 3, 1), None, None),
+    (date(2026, 2, 1), date(2026, 3, 1), None),
+    (date(2026, 1, 1), date(2026, 4, 1), ["LHR"]),
+    (date(2025, 4, 1), date(2026, 3, 1), ["LHR", "DAC"]),
+]
+
+
+@pytest.mark.parametrize("first, last, codes", PERIODS)
+def test_added_up_figures_equal_counting_the_records(data, first, last, codes):
+    centres = [centre(code) for code in codes] if codes else all_centres()
+    period = services.Period.of(first, centres, last)
+    db.session.commit()  # nothing pending: the months are kept
+    added_up = rollup.counts(period, centres)
+    assert db.session.scalar(select(func.count()).select_from(MonthlyFigure).where(
+        MonthlyFigure.figure == rollup.COMPUTED)) == len(centres) * services.months_between(
+        first, last or first)
+    assert without_zeros(added_up) == without_zeros(services.live_counts(period))
+    # The second time, from the kept figures alone.
+    assert without_zeros(rollup.counts(period, centres)) == without_zeros(added_up)
+
+
+def by_code(table, code) -> int:
+    return next(row.current for row in table.rows if row.code == code)
+
+
+def march_to_april(actor):
+    stats = services.monthly_statistics(actor, date(2026, 3, 1), None,
+                                        last_month=date(2026, 4, 1))
+    return {key: stats.table(key).row("Total").current
+            for key in ("new_clients", "clients_counselled", "sessions")}
+
+
+def test_changes_to_records_of_kept_months_are_seen(data):
+    admin = Actor(data.admin)
+    before = march_to_april(admin)
+    db.session.commit()
+    assert before == march_to_april(admin)  # now from kept figures
+
+    # A session logged late for March, for a client not counselled yet.
+    quiet = make_client(data.lhr_counsellor, "LHR", "male", created_at=utc(2025, 5, 1, 5),
+                        birth_year=1990)
+    counsel(data.lhr_counsellor, quiet, utc(2026, 3, 28, 6))
+    db.session.commit()
+    after = march_to_april(admin)
+    assert after["sessions"] == before["sessions"] + 1
+    assert after["clients_counselled"] == before["clients_counselled"] + 1
+
+    # A correction of the person's birth moves them to another age group in every month.
+    stats = services.monthly_statistics(admin, date(2026, 3, 1), None,
+                                        last_month=date(2026, 4, 1))
+    assert stats.table("sessions").row("Male, 35 to 49").current >= 1
+    quiet.birth_year = 2000
+    db.session.commit()
+    again = services.monthly_statistics(admin, date(2026, 3, 1), None,
+                                        last_month=date(2026, 4, 1))
+    moved = again.table("sessions")
+    assert moved.row("Male, 25 to 34").current == stats.table(
+        "sessions").row("Male, 25 to 34").current + 1
+
+
+def test_merges_head_counts_and_partners_are_seen(data):
+    admin = Actor(data.admin)
+    db.session.commit()
+    first = make_client(data.lhr_counsellor, "LHR", "female", created_at=utc(2026, 2, 2, 5),
+                        birth_year=1990)
+    second = make_client(data.lhr_counsellor, "LHR", "female", created_at=utc(2026, 2, 3, 5),
+                         birth_year=1990)
+    counsel(data.lhr_counsellor, first, utc(2026, 2, 10, 6))
+    counsel(data.lhr_counsellor, second, utc(2026, 3, 10, 6))
+    db.session.commit()
+
+    def counselled():
+        stats = services.monthly_statistics(admin, date(2026, 2, 1), None,
+                                            last_month=date(2026, 3, 1))
+        return stats.table("clients_counselled").row("Total").current
+
+    two_people = counselled()
+    merge_clients(Actor(data.lhr_manager), first, second)
+    assert counselled() == two_people - 1  # one person, counselled in February and March
+
+    pdo = db.session.scalar(select(GroupSession).where(GroupSession.kind == "pdo"))
+
+    def people_reached():
+        stats = services.monthly_statistics(admin, date(2026, 2, 1), None,
+                                            last_month=date(2026, 3, 1))
+        return by_code(stats.table("group_sessions"), "pdo:counted")
+    assert people_reached() > 0
+    set_head_counts(Actor(data.lhr_manager), pdo, {})
+    assert people_reached() == 0
+
+    def by_kind(kind):
+        stats = services.monthly_statistics(admin, date(2026, 2, 1), None,
+                                            last_month=date(2026, 3, 1))
+        return by_code(stats.table("referrals_by_partner_kind"), kind)
+
+    board = db.session.scalar(select(Partner).where(Partner.name == "Training Board"))
+    training = by_kind("training")
+    board.kind = "legal_aid"
+    db.session.commit()
+    assert by_kind("training") == training - 1
