@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, event, func, insert, or_, select, update
+from sqlalchemy import case, delete, event, func, insert, or_, select, tuple_, update
 from sqlalchemy import inspect as inspect_state
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -267,14 +267,14 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
         this_month = services.month_start(services.centre_today(centre))
         for month in months:
             (ended if month < this_month else open_months).append((centre, month))
-    counted = {}
+    # Months not kept yet are counted now, added below like the open ones, and kept only
+    # after the sum of the kept ones was read (so that nothing is added twice).
+    to_keep = []
     for centre, month in _not_kept(ended):
-        version = _version(db.session, centre.id)
-        rows = month_rows(centre, month)
-        # Not while this session has written: the other connection would wait for it.
-        if db.session.info.get(WROTE) or not _store(centre, month, rows, version):
-            counted[(centre.id, month)] = rows
-            open_months.append((centre, month))
+        to_keep.append((centre, month, _version(db.session, centre.id),
+                        month_rows(centre, month)))
+    counted = {(centre.id, month): rows for centre, month, _version_, rows in to_keep}
+    open_months += [(centre, month) for centre, month, _version_, _rows in to_keep]
     first, last = month_index(first_month), month_index(last_month)
     figure, index = MonthlyFigure.figure, MonthlyFigure.month_index
     kept = db.session.execute(
@@ -282,7 +282,11 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
         .where(MonthlyFigure.centre_id.in_([centre.id for centre in centres]),
                index.between(first, last), figure != COMPUTED,
                or_(figure.not_in(GAP_FIGURES), MonthlyFigure.gap > index - first),
-               or_(figure.not_in(LAST_MONTH_FIGURES), index == last))
+               or_(figure.not_in(LAST_MONTH_FIGURES), index == last),
+               # Months counted above, maybe kept meanwhile by another request.
+               *([tuple_(MonthlyFigure.centre_id, index).not_in(
+                   [(centre.id, month_index(month)) for centre, month, _v, _r in to_keep])]
+                 if to_keep else []))
         .group_by(figure, MonthlyFigure.key, MonthlyFigure.key2))
     result: dict[str, dict] = {}
     for row in kept:
@@ -294,6 +298,10 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
             if _counts_apply(name, month_index(month), gap, first, last):
                 _add(result, name, key, key2, value)
     result["referral_status"] = services.referral_status_at_month_end(period)
+    # Not while this session has written: the other connection would wait for it.
+    if not db.session.info.get(WROTE):
+        for centre, month, version, rows in to_keep:
+            _store(centre, month, rows, version)
     return result
 
 
