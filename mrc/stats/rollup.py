@@ -23,7 +23,7 @@ moved is not kept (``_store``). Statements that bypass the unit of work call ``f
 from __future__ import annotations  # services imports this module: annotations stay unevaluated
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, event, func, insert, or_, select, tuple_, update
@@ -55,6 +55,9 @@ INTEGER_FIRST = {"referrals_by_partner"}  # (partner id, name)
 # The gap of a first session ever, or of one too long ago to matter: a range has at most 24
 # months (services.MAX_MONTHS).
 NO_EARLIER = 24
+# A month is "still open" for a change if it has not ended an hour from now (no transaction
+# of the service lasts that long): a month ending while the change commits is forgotten too.
+STILL_OPEN_FOR = timedelta(hours=1)
 WROTE = "mrc.stats.rollup: wrote"  # session.info flag: this transaction has flushed changes
 
 
@@ -367,10 +370,13 @@ def _after_flush(session: Session, _flush_context) -> None:
         forget_everything(connection)
         return
     zones = _zones(connection)
+    soon = datetime.now(UTC) + STILL_OPEN_FOR
     for centre_id, moments in times.items():
         indexes = [_local_month_index(moment, zones[centre_id]) for moment in moments]
         indexes = [index for index in indexes if index is not None]
-        if indexes:
+        # Most changes are to this month's records, which no figure is kept for: the centre's
+        # version (one row) then stays untouched, instead of being a lock every write takes.
+        if indexes and min(indexes) < _local_month_index(soon, zones[centre_id]):
             forget(connection, centre_id, min(indexes))
     if clients:
         forget_clients(connection, clients)

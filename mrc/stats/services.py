@@ -5,7 +5,13 @@ UTC with the centre's time zone, so with several centres each one has its own bo
 figure is counted by the database (GROUP BY, SUM of CASE); Python only places the aggregated
 counts into tables. Each figure is computed for the chosen months (one, or a range of up to
 24), the as many months just before and the same months a year before, with the same query on
-another period. Anonymised clients are counted.
+another period. Anonymised clients are counted; a record merged into another is not a new
+client.
+
+One month of one centre is counted from its records (``live_counts``); counselling sessions
+carry the facts of their client for this (``mrc.stats.facts``). Anything larger — a range, all
+centres, a national year — adds up the kept figures of its ended months (``mrc.stats.rollup``),
+which are counted once by the same queries and dropped when a record of their month changes.
 
 A manager closes a month by submitting it (``submit_month``): the figures are stored by stable
 row codes, and the page of a submitted month shows them beside the current ones, with the records
