@@ -153,6 +153,10 @@ from mrc.stats.facts import statistics_facts_command  # noqa: E402
 
 mrc_cli.add_command(statistics_facts_command)
 
+from mrc.stats.rollup import statistics_months_command  # noqa: E402
+
+mrc_cli.add_command(statistics_months_command)
+
 from mrc.clients.cli import rebuild_search_keys_command  # noqa: E402
 
 mrc_cli.add_command(rebuild_search_keys_command)

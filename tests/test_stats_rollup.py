@@ -170,3 +170,15 @@ def test_changes_to_this_months_records_leave_the_kept_months_alone(data):
     db.session.commit()
     version, figures = state()
     assert version == (kept[0] or 0) + 1 and figures < kept[1]
+
+
+def test_the_command_keeps_every_ended_month(data, runner):
+    db.session.commit()
+    result = runner.invoke(args=["mrc", "statistics-months"])
+    assert result.exit_code == 0, result.output
+    kept = db.session.scalar(select(func.count()).select_from(MonthlyFigure).where(
+        MonthlyFigure.figure == rollup.COMPUTED))
+    assert f"{kept:,d} months counted and kept; 0 were kept already." in result.output
+    assert kept > 0
+    again = runner.invoke(args=["mrc", "statistics-months"])
+    assert f"0 months counted and kept; {kept:,d} were kept already." in again.output

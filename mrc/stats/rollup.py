@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import click
+from flask.cli import with_appcontext
 from sqlalchemy import case, delete, event, func, insert, or_, select, tuple_, update
 from sqlalchemy import inspect as inspect_state
 from sqlalchemy.exc import IntegrityError
@@ -399,3 +401,30 @@ def install() -> None:
         event.listen(Session, "after_commit", _transaction_ended)
         event.listen(Session, "after_rollback", _transaction_ended)
 
+
+
+@click.command("statistics-months")
+@with_appcontext
+def statistics_months_command():
+    """Count and keep every ended month of every centre not kept yet, from the centre's first
+    registration on (so that the first view of a long period needs no counting)."""
+    pairs = []
+    for centre in db.session.scalars(select(Centre).order_by(Centre.code)):
+        first_registered = db.session.scalar(
+            select(func.min(Client.created_at)).where(Client.centre_id == centre.id))
+        if first_registered is None:
+            continue
+        index = _local_month_index(first_registered, ZoneInfo(centre.timezone))
+        month = date(index // 12, index % 12 + 1, 1)
+        this_month = services.month_start(services.centre_today(centre))
+        while month < this_month:
+            pairs.append((centre, month))
+            month = services.add_months(month, 1)
+    missing = _not_kept(pairs)
+    db.session.rollback()  # a new snapshot for each month's counting (see _store)
+    with click.progressbar(missing, label="Centre-months counted") as bar:
+        for centre, month in bar:
+            _store(centre, month, month_rows(centre, month), _version(db.session, centre.id))
+            db.session.rollback()
+    click.echo(f"{len(missing):,d} months counted and kept; {len(pairs) - len(missing):,d} "
+               "were kept already.")
