@@ -54,8 +54,8 @@ class MonthlyFigure(db.Model):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     month_index: Mapped[int] = mapped_column(Integer)  # year * 12 + month - 1: plain arithmetic
     figure: Mapped[str] = mapped_column(String(40))
-    key: Mapped[str] = mapped_column(String(80), default="")
-    key2: Mapped[str] = mapped_column(String(40), default="")
+    key: Mapped[str] = mapped_column(String(200), default="")
+    key2: Mapped[str] = mapped_column(String(200), default="")  # e.g. a partner's name
     gap: Mapped[int] = mapped_column(Integer, default=0)
     value: Mapped[int] = mapped_column(Integer)
 

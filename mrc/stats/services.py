@@ -8,10 +8,11 @@ counts into tables. Each figure is computed for the chosen months (one, or a ran
 another period. Anonymised clients are counted; a record merged into another is not a new
 client.
 
-One month of one centre is counted from its records (``live_counts``); counselling sessions
-carry the facts of their client for this (``mrc.stats.facts``). Anything larger — a range, all
-centres, a national year — adds up the kept figures of its ended months (``mrc.stats.rollup``),
-which are counted once by the same queries and dropped when a record of their month changes.
+The month a manager reports on (one month of one centre) is counted from its records every
+time (``live_counts``); counselling sessions carry the facts of their client for this
+(``mrc.stats.facts``). The comparisons and anything larger — a range, all centres, a national
+year — add up the kept figures of ended months (``mrc.stats.rollup``), which are counted once by
+the same queries and dropped when a record of their month changes.
 
 A manager closes a month by submitting it (``submit_month``): the figures are stored by stable
 row codes, and the page of a submitted month shows them beside the current ones, with the records
@@ -506,10 +507,11 @@ def live_counts(period: Period, *, with_status: bool = True) -> dict[str, dict]:
     return counts
 
 
-def period_counts(period: Period, centres: list[Centre]) -> dict[str, dict]:
-    """``live_counts`` of ``period``: one month of one centre from its records; anything
-    larger added up from the monthly figures (``mrc.stats.rollup``)."""
-    if len(centres) == 1 and period.last_month is None:
+def period_counts(period: Period, centres: list[Centre], *, reported: bool) -> dict[str, dict]:
+    """``live_counts`` of ``period``. The month a manager reports on (one month of one centre,
+    ``reported``) is counted from its records, every time; comparisons and larger periods add
+    up the kept monthly figures (``mrc.stats.rollup``), the same counts kept."""
+    if reported and len(centres) == 1 and period.last_month is None:
         return live_counts(period)
     return rollup.counts(period, centres)
 
@@ -652,10 +654,10 @@ def _counts_of(periods: list[Period], centres: list[Centre]) -> list[dict[str, d
     """``period_counts`` of each period; a period equal to an earlier one (the months before
     a 12-month range are the same months a year before) is counted once."""
     counted = {}
-    for period in periods:
+    for position, period in enumerate(periods):
         key = (period.month, period.end_month)
         if key not in counted:
-            counted[key] = period_counts(period, centres)
+            counted[key] = period_counts(period, centres, reported=position == 0)
     return [counted[(period.month, period.end_month)] for period in periods]
 
 
