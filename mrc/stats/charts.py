@@ -1,8 +1,8 @@
 """Charts of the monthly statistics: a 12-month trend and clients counselled by sex and age.
 
-The figures are counted by the database: ONE query per trend figure, each with twelve
-``SUM(CASE ...)`` columns (one per local-calendar month, bounds from ``services.Period``). The
-geometry of a chart is laid out once (``Figure``: rectangles, lines, markers, labels in chart
+The trend's figures are the totals of the tables of each month (``services.period_counts``:
+kept monthly figures for ended months, so twelve months cost a few small sums), and the bars are
+the table of clients counselled: chart and tables cannot disagree. The geometry of a chart is laid out once (``Figure``: rectangles, lines, markers, labels in chart
 units, y downwards) and drawn twice: as inline SVG on the page (``svg``) and with ReportLab in
 the PDF report (``ChartFlowable``). Series and bars differ by dash, marker and fill pattern as
 well as colour, so a black and white print stays readable. Right-to-left pages get the mirror
@@ -17,15 +17,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from reportlab.lib.colors import Color, black, white
 from reportlab.platypus import Flowable
-from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
-
 from mrc.clients.choices import SEX
-from mrc.clients.models import Client
-from mrc.counselling.models import CounsellingSession
-from mrc.extensions import db
-from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.i18n import text_direction
-from mrc.referrals.models import Referral
 from mrc.sheets.layout import LayoutStyle, ShapedParagraph
 from mrc.stats.services import (
     AGE_GROUP_CODES,
@@ -33,7 +26,7 @@ from mrc.stats.services import (
     MonthlyStatistics,
     Period,
     add_months,
-    counselled_clients_by_sex_age,
+    period_counts,
 )
 
 TREND_MONTHS = 12
@@ -47,7 +40,7 @@ TREND_FIGURES = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Data: one aggregate query per figure
+# Data: the totals of the tables
 # ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -79,103 +72,39 @@ class Charts:
     sex_age: SexAge
 
 
-def _window(periods: list[Period]) -> Period:
-    """One period from the first month's start to the last month's end, per centre."""
-    first, last = periods[0], periods[-1]
-    return Period(month=first.month, bounds={
-        centre_id: (start, last.bounds[centre_id][1])
-        for centre_id, (start, _end) in first.bounds.items()
-    })
+def _totals(counts: dict[str, dict]) -> dict[str, int]:
+    """The trend's figures of one month from its counts (``services.period_counts``): the
+    totals of the tables, so that chart and tables always agree."""
+    sexes = {code for code, _label in SEX}
 
+    def people(name):  # registered or counted, of a known sex, any kind of session
+        return sum(value for (_kind, sex), value in counts.get(name, {}).items() if sex in sexes)
 
-def _within(period: Period, centre_column, column):
-    """SQL: ``column`` falls in ``period`` at the row's centre. Centres in one time zone share
-    their bounds: one condition per time zone (``centre IN (...)``), not one per centre, since
-    the condition is evaluated for every row in every month's column."""
-    zones: dict[tuple, list[int]] = {}
-    for centre_id, bounds in period.bounds.items():
-        zones.setdefault(bounds, []).append(centre_id)
-    return or_(false(), *[
-        and_(centre_column.in_(ids), column >= start, column < end)
-        for (start, end), ids in zones.items()
-    ])
-
-
-def _per_month(periods, centre_column, at_column, value=1, distinct=None) -> list[int]:
-    """Run one query with a column per month: SUM(CASE) of ``value`` (or COUNT(DISTINCT))."""
-    if distinct is not None:
-        columns = [func.count(func.distinct(case((_within(p, centre_column, at_column),
-                                                  distinct))))
-                   for p in periods]
-    else:
-        columns = [func.coalesce(func.sum(case((_within(p, centre_column, at_column), value),
-                                               else_=0)), 0)
-                   for p in periods]
-    window = _within(_window(periods), centre_column, at_column)
-    row = db.session.execute(select(*columns).where(window)).one()
-    return [int(value or 0) for value in row]
-
-
-def trend_new_clients(periods: list[Period]) -> list[int]:
-    return _per_month(periods, Client.centre_id, Client.created_at)
-
-
-def trend_clients_counselled(periods: list[Period]) -> list[int]:
-    session = CounsellingSession
-    return _per_month(periods, session.centre_id, session.held_at, distinct=session.client_id)
-
-
-def trend_sessions(periods: list[Period]) -> list[int]:
-    return _per_month(periods, CounsellingSession.centre_id, CounsellingSession.held_at)
-
-
-def trend_people_reached(periods: list[Period]) -> list[int]:
-    """Registered participants plus people counted without registering, as in the tables."""
-    sexes = [code for code, _label in SEX]
-    registered = (
-        select(GroupSession.centre_id.label("centre_id"), GroupSession.starts_at.label("at"),
-               literal(1).label("people"))
-        .select_from(GroupSessionAttendee)
-        .join(GroupSession, GroupSession.id == GroupSessionAttendee.group_session_id)
-        .join(Client, Client.id == GroupSessionAttendee.client_id)
-        .where(Client.sex.in_(sexes))
-    )
-    counted = (
-        select(GroupSession.centre_id, GroupSession.starts_at, GroupSessionHeadCount.count)
-        .join(GroupSession, GroupSession.id == GroupSessionHeadCount.group_session_id)
-        .where(GroupSessionHeadCount.sex.in_(sexes))
-    )
-    people = union_all(registered, counted).subquery()
-    return _per_month(periods, people.c.centre_id, people.c.at, value=people.c.people)
-
-
-def trend_referrals(periods: list[Period]) -> list[int]:
-    return _per_month(periods, Referral.centre_id, Referral.created_at)
-
-
-TREND_QUERIES = {
-    "new_clients": trend_new_clients,
-    "clients_counselled": trend_clients_counselled,
-    "sessions": trend_sessions,
-    "people_reached": trend_people_reached,
-    "referrals": trend_referrals,
-}
+    return {
+        "new_clients": sum(counts.get("new_clients_by_sex_age", {}).values()),
+        "clients_counselled": sum(counts.get("counselled_clients_by_sex_age", {}).values()),
+        "sessions": sum(counts.get("sessions_by_sex_age", {}).values()),
+        "people_reached": people("group_attendees_by_kind_sex")
+        + people("group_head_counts_by_kind_sex"),
+        "referrals": sum(counts.get("referrals_by_service", {}).values()),
+    }
 
 
 def monthly_charts(stats: MonthlyStatistics) -> Charts:
     """The chart data for ``stats`` (its centres were already checked for the actor)."""
     months = [add_months(stats.end_month, offset) for offset in range(1 - TREND_MONTHS, 1)]
-    periods = [Period.of(month, stats.centres) for month in months]
-    trend = Trend(months, [Series(key, str(label), TREND_QUERIES[key](periods))
+    totals = [_totals(period_counts(Period.of(month, stats.centres), stats.centres,
+                                    reported=False))
+              for month in months]
+    trend = Trend(months, [Series(key, str(label), [month[key] for month in totals])
                            for key, label in TREND_FIGURES])
-    # The bars count the months chosen (one month, or the range).
-    counted = counselled_clients_by_sex_age(Period.of(stats.month, stats.centres,
-                                                      stats.last_month))
+    # The bars: the table of clients counselled in the months chosen (one month, or the range).
+    counselled = {row.code: row.current for row in stats.table("clients_counselled").rows}
     sex_age = SexAge(
         month=stats.month,
         sexes=[(code, str(label)) for code, label in SEX],
         groups=[(code, str(AGE_GROUP_LABELS[code])) for code in AGE_GROUP_CODES],
-        values={(sex, group): counted.get((sex, group), 0)
+        values={(sex, group): counselled.get(f"{sex}:{group}", 0)
                 for sex, _label in SEX for group in AGE_GROUP_CODES},
     )
     return Charts(trend, sex_age)
