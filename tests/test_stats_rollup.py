@@ -182,3 +182,21 @@ def test_the_command_keeps_every_ended_month(data, runner):
     assert kept > 0
     again = runner.invoke(args=["mrc", "statistics-months"])
     assert f"0 months counted and kept; {kept:,d} were kept already." in again.output
+
+
+def test_the_check_finds_and_drops_a_kept_month_that_differs(data, runner):
+    db.session.commit()
+    assert runner.invoke(args=["mrc", "statistics-months"]).exit_code == 0
+    result = runner.invoke(args=["mrc", "statistics-months", "--check"])
+    assert result.exit_code == 0 and "0 of " in result.output
+    # As if a change had slipped past the roll-up: March's sessions of Lahore made up.
+    march = rollup.month_index(date(2026, 3, 1))
+    figure = db.session.scalar(select(MonthlyFigure).where(
+        MonthlyFigure.centre_id == centre("LHR").id, MonthlyFigure.month_index == march,
+        MonthlyFigure.figure == "sessions_by_sex_age"))
+    figure.value += 7
+    db.session.commit()
+    result = runner.invoke(args=["mrc", "statistics-months", "--check"])
+    assert result.exit_code == 1 and "1 of " in result.output
+    assert db.session.scalar(select(func.count()).select_from(MonthlyFigure).where(
+        MonthlyFigure.centre_id == centre("LHR").id, MonthlyFigure.month_index >= march)) == 0

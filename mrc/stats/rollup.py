@@ -403,11 +403,16 @@ def install() -> None:
 
 
 
-@click.command("statistics-months")
-@with_appcontext
-def statistics_months_command():
-    """Count and keep every ended month of every centre not kept yet, from the centre's first
-    registration on (so that the first view of a long period needs no counting)."""
+def _kept_rows(centre_id: int, index: int) -> set[tuple]:
+    return set(db.session.execute(
+        select(MonthlyFigure.figure, MonthlyFigure.key, MonthlyFigure.key2, MonthlyFigure.gap,
+               MonthlyFigure.value)
+        .where(MonthlyFigure.centre_id == centre_id, MonthlyFigure.month_index == index,
+               MonthlyFigure.figure != COMPUTED)).all())
+
+
+def _ended_months() -> list[tuple[Centre, date]]:
+    """Every ended month of every centre, from the centre's first registration on."""
     pairs = []
     for centre in db.session.scalars(select(Centre).order_by(Centre.code)):
         first_registered = db.session.scalar(
@@ -420,7 +425,36 @@ def statistics_months_command():
         while month < this_month:
             pairs.append((centre, month))
             month = services.add_months(month, 1)
+    return pairs
+
+
+@click.command("statistics-months")
+@click.option("--check", is_flag=True,
+              help="Count the kept months again and drop those that differ (exit 1 if any).")
+@with_appcontext
+def statistics_months_command(check):
+    """Count and keep every ended month of every centre not kept yet, from the centre's first
+    registration on (so that the first view of a long period needs no counting)."""
+    pairs = _ended_months()
     missing = _not_kept(pairs)
+    if check:
+        kept = [pair for pair in pairs if pair not in missing]
+        differing, dropped_from = 0, {}
+        with click.progressbar(kept, label="Kept centre-months checked") as bar:
+            for centre, month in bar:
+                index = month_index(month)
+                if index >= dropped_from.get(centre.id, index + 1):
+                    continue  # dropped with an earlier month of the centre
+                counted = {tuple(row) for row in month_rows(centre, month)}
+                if counted != _kept_rows(centre.id, index):
+                    differing += 1
+                    dropped_from[centre.id] = index
+                    forget(db.session, centre.id, index)
+                    db.session.commit()
+                db.session.rollback()
+        click.echo(f"{differing:,d} of {len(kept):,d} kept months differed from their records "
+                   "and were dropped (they are counted again when needed).")
+        raise SystemExit(1 if differing else 0)
     db.session.rollback()  # a new snapshot for each month's counting (see _store)
     with click.progressbar(missing, label="Centre-months counted") as bar:
         for centre, month in bar:
