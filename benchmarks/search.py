@@ -1,12 +1,13 @@
 """Search and duplicate-check latency, against the same SQL run directly.
 
 Usage: .venv/bin/python benchmarks/search.py [--clients-per-centre 4000] [--queries 200]
-       [--database-url URL] [--existing]
+       [--database-url URL] [--existing [--revision REV]]
 
 Without --existing it builds a fresh database (SQLite in a temporary folder unless
 --database-url is given) and fills it with deterministic demo clients. With --existing it uses
 the database at --database-url as it is (e.g. the 1,000,000-client archive of
-``flask mrc archive-data``, see benchmarks/stats.py), migrated to the newest schema first.
+``flask mrc archive-data``, see benchmarks/stats.py), migrated to the newest schema first (or
+to --revision; after the search-key rules change run ``flask mrc rebuild-search-keys`` first).
 
 Then, as a counsellor of the Lahore centre, it times registry searches by name prefix, phone in
 another format, national ID and reference, and the duplicate check run on registration, for
@@ -21,11 +22,10 @@ import random
 import statistics
 import time
 
+from common import benchmark_app, captured_statements, fresh_schema, percentile, run_raw
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from flask_migrate import upgrade
-
-from common import benchmark_app, captured_statements, fresh_schema, percentile, run_raw
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
@@ -79,6 +79,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--existing", action="store_true",
                         help="use the clients already in --database-url")
+    parser.add_argument("--revision", default="heads",
+                        help="with --existing: migrate to this revision first (default: heads)")
     args = parser.parse_args()
     if args.existing and not args.database_url:
         parser.error("--existing needs --database-url")
@@ -86,7 +88,7 @@ def main() -> None:
     app = benchmark_app(args.database_url, "mrc-bench-")
     with app.app_context(), app.test_request_context():
         if args.existing:
-            upgrade(revision="heads")
+            upgrade(revision=args.revision)
         else:
             fresh_schema()
             seed_centres()

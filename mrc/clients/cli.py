@@ -4,13 +4,31 @@ import time
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select, text
 
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.search_keys import keys_for
 from mrc.extensions import db
 
-BATCH = 2000
+BATCH = 5000
+_COLUMNS = ("client_id", "kind", "value", "centre_id", "birth_year")
+
+
+def _write_keys(rows: list[tuple]) -> None:
+    """Insert key rows (``_COLUMNS`` order) through the DBAPI: ``COPY`` on PostgreSQL, one
+    executemany on SQLite. Millions of rows go in at a fraction of the ORM's cost."""
+    connection = db.session.connection().connection.driver_connection
+    if db.engine.dialect.name == "postgresql":
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY client_search_keys ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        cursor = connection.cursor()
+        # The column names are our own constant; the values are bound.
+        cursor.executemany(f"INSERT INTO client_search_keys ({', '.join(_COLUMNS)}) "  # nosec B608
+                           f"VALUES ({', '.join('?' for _ in _COLUMNS)})", rows)
+        cursor.close()
 
 
 def rebuild_search_keys(progress=None) -> int:
@@ -22,7 +40,11 @@ def rebuild_search_keys(progress=None) -> int:
     """
     done, last_id = 0, 0
     columns = (Client.id, Client.given_name, Client.family_name, Client.given_name_native,
-               Client.family_name_native, Client.phone, Client.national_id, Client.father_name)
+               Client.family_name_native, Client.phone, Client.national_id, Client.father_name,
+               Client.centre_id, Client.birth_year)
+    if db.engine.dialect.name == "sqlite":
+        # The key indexes take random inserts: a larger page cache keeps them in memory.
+        db.session.execute(text("PRAGMA cache_size = -262144"))
     while True:
         rows = db.session.execute(
             select(*columns)
@@ -35,7 +57,7 @@ def rebuild_search_keys(progress=None) -> int:
         ids = [row.id for row in rows]
         db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id.in_(ids)))
         keys = [
-            {"client_id": row.id, "kind": kind, "value": value}
+            (row.id, kind, value, row.centre_id, row.birth_year)
             for row in rows
             for kind, value in keys_for(
                 names=[f"{row.given_name} {row.family_name}",
@@ -43,7 +65,7 @@ def rebuild_search_keys(progress=None) -> int:
                 phone_e164=row.phone, national_id=row.national_id, father_name=row.father_name)
         ]
         if keys:
-            db.session.execute(insert(ClientSearchKey), keys)
+            _write_keys(keys)
         db.session.commit()
         done += len(rows)
         last_id = ids[-1]
@@ -68,5 +90,10 @@ def rebuild_search_keys_command():
             shown = done
 
         count = rebuild_search_keys(progress=advance)
+    if db.engine.dialect.name == "postgresql":
+        # Every key row was rewritten: fresh statistics for the planner, and a visibility map
+        # so that key lookups stay index-only scans.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM (ANALYZE) client_search_keys"))
     seconds = time.monotonic() - started
     click.echo(f"Rebuilt the search keys of {count} clients in {seconds:.1f} s.")

@@ -109,19 +109,30 @@ class ClientSearchKey(db.Model):
     its one-letter deletions: keys one typing mistake apart share one of them), ``father``
     (sound keys of the father's name), ``phone`` (E.164 digits), ``nid`` (national ID, letters
     and digits only).
+
+    ``centre_id`` and ``birth_year`` are copies of the client's (kept by
+    ``services._refresh_search_keys``, which runs on every change): a lookup then narrows to one
+    centre, and the duplicate check to a few birth years, inside the index, before it reads a
+    single client row. Keys written without them (NULL) are found again after
+    ``flask mrc rebuild-search-keys``.
     """
 
     __tablename__ = "client_search_keys"
     __table_args__ = (
-        Index("ix_client_search_keys_kind_value", "kind", "value", "client_id"),
+        # Every lookup: a key (or a prefix range of name keys) of one centre, near a birth year.
+        Index("ix_client_search_keys_lookup", "kind", "value", "centre_id", "birth_year",
+              "client_id"),
+        # "Does this client also have that key?": index-only probes while intersecting keys,
+        # and the delete of a client's keys.
+        Index("ix_client_search_keys_client", "client_id", "kind", "value"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), index=True
-    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
     value: Mapped[str] = mapped_column(search_key_type(100))
+    centre_id: Mapped[int | None] = mapped_column(Integer)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
 
     client: Mapped[Client] = relationship(back_populates="search_keys")
 

@@ -6,6 +6,7 @@ that Urdu, Persian, Kurdish and Arabic keyboards produce for "the same" letter a
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 
@@ -52,6 +53,13 @@ def fold_text(text: str) -> str:
 
 def name_words(*names: str) -> list[str]:
     """The distinct folded words of the given names, in order."""
+    return list(_name_words(names))
+
+
+# Names repeat (a registry holds thousands of Muhammads) and the duplicate check folds and
+# keys every candidate's names: the pure functions below are cached per distinct name.
+@lru_cache(maxsize=50_000)
+def _name_words(names: tuple[str, ...]) -> tuple[str, ...]:
     words: list[str] = []
     for name in names:
         # Letters, marks (Bengali vowel signs are marks) and digits make words; anything else
@@ -63,7 +71,7 @@ def name_words(*names: str) -> list[str]:
         for word in separated.split():
             if word not in words:
                 words.append(word[:100])
-    return words
+    return tuple(words)
 
 
 def identifier_key(text: str) -> str:
@@ -108,12 +116,17 @@ def spelling_variants(name: str) -> list[str]:
 
 def name_sound_keys(*names: str) -> list[str]:
     """The distinct sound keys (``mrc.clients.name_sounds``) of the given names, in order."""
+    return list(_name_sound_keys(names))
+
+
+@lru_cache(maxsize=50_000)
+def _name_sound_keys(names: tuple[str, ...]) -> tuple[str, ...]:
     keys: list[str] = []
     for name in names:
         for key in sound_keys(name_words(name)):
             if key not in keys:
                 keys.append(key[:100])
-    return keys
+    return tuple(keys)
 
 
 # Sound keys shorter than this get no typo keys: their one-letter deletions ("l", "a") would

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Integer, case, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from mrc.actor import Actor
@@ -145,7 +146,10 @@ def _refresh_search_keys(client: Client) -> None:
         national_id=client.national_id,
         father_name=client.father_name,
     )
-    client.search_keys.extend(ClientSearchKey(kind=kind, value=value) for kind, value in wanted)
+    client.search_keys.extend(
+        ClientSearchKey(kind=kind, value=value, centre_id=client.centre_id,
+                        birth_year=client.birth_year)
+        for kind, value in wanted)
 
 
 def _apply(client: Client, data: ClientData, *, with_sensitive: bool) -> list[str]:
@@ -244,78 +248,260 @@ def record_sensitive_view(actor: Actor, client: Client, field_names) -> None:
 _REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{1,6}$")
 _NUMBERISH = re.compile(r"^[\d\s+()./-]+$")
 
+# A search gathers at most this many matching people (and one more, to know that there are
+# more): a common name matches tens of thousands, and counting or sorting all of them is what
+# made search slow on a national database. The page says "more than 1,000: refine the search".
+SEARCH_MATCH_LIMIT = 1000
+# Counting a key's rows (to start from the rarest) stops at the first limit, and at the
+# second when every key reached the first: beyond it, rarer is all we need to know.
+_RARITY_PROBE_LIMITS = (1000, 20_000)
 
-def _has_key(kind: str, *conditions):
-    # "id IN (ids found in the key index)" rather than a correlated EXISTS: the database then
-    # starts from the matching keys instead of testing every client of the centre.
-    return Client.id.in_(
-        select(ClientSearchKey.client_id).where(ClientSearchKey.kind == kind, *conditions)
-    )
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """Clients having a search key: ``kind`` and ``value`` (one value; a tuple: any of them;
+    ``prefix``: any value starting with it)."""
+
+    kind: str
+    value: str | tuple[str, ...]
+    prefix: bool = False
+
+    @property
+    def exact(self) -> bool:
+        return not self.prefix and isinstance(self.value, str)
 
 
-def _name_prefix(word: str):
-    # A prefix range keeps this an index range scan on (kind, value) in both databases.
-    return _has_key("name", ClientSearchKey.value >= word, ClientSearchKey.value < word + "\U0010ffff")
+class KeySql:
+    """SQL over ``client_search_keys`` written directly, every value a bound parameter.
+
+    These lookups run several times per keystroke-sized request and each costs microseconds
+    in the database; building them as SQLAlchemy expressions (aliases, EXISTS, unions) cost
+    ten times more Python than the lookups themselves. The SQL is plain enough for SQLite and
+    PostgreSQL alike.
+    """
+
+    def __init__(self):
+        self.params: dict[str, object] = {}
+        # PostgreSQL turns EXISTS into a semi-join, and with its poor estimate of a prefix
+        # range it then scans a whole key range per row; OFFSET 0 keeps the EXISTS a probe of
+        # (client_id, kind, value) per row, as SQLite does anyway.
+        self.probe_end = " OFFSET 0" if db.engine.dialect.name == "postgresql" else ""
+
+    def bind(self, value) -> str:
+        name = f"k{len(self.params)}"
+        self.params[name] = value
+        return ":" + name
+
+    def conditions(self, alias: str, lookup: KeyLookup, centre_id: int | None = None,
+                   years: tuple[int, int] | None = None) -> str:
+        """The WHERE conditions on the key table ``alias``, narrowed to a centre and birth
+        years when given (the columns after kind and value in the lookup index)."""
+        parts = [f"{alias}.kind = {self.bind(lookup.kind)}"]
+        if lookup.prefix:
+            # A prefix range keeps this an index range scan in both databases.
+            parts.append(f"{alias}.value >= {self.bind(lookup.value)} AND "
+                         f"{alias}.value < {self.bind(lookup.value + chr(0x10FFFF))}")
+        elif isinstance(lookup.value, tuple):
+            parts.append(f"{alias}.value IN ({', '.join(map(self.bind, lookup.value))})")
+        else:
+            parts.append(f"{alias}.value = {self.bind(lookup.value)}")
+        if centre_id is not None:
+            parts.append(f"{alias}.centre_id = {self.bind(centre_id)}")
+        if years is not None:
+            parts.append(f"{alias}.birth_year BETWEEN {self.bind(years[0])} AND "
+                         f"{self.bind(years[1])}")
+        return " AND ".join(parts)
+
+    def clients_with_keys(self, lookups: list[KeyLookup], *, centre_id: int | None,
+                          limit: int, years: tuple[int, int] | None = None,
+                          exclude_id: int | None = None, rank: int = 0) -> str:
+        """SELECT client_id, rank: up to ``limit`` clients having every key of ``lookups``,
+        of one centre (None: all), born in ``years`` (inclusive) when given.
+
+        The first lookup drives (give the rarest first, see ``rarest_first``): a range of the
+        key index narrowed to the centre and the birth years; every other key is an
+        index-only probe of (client_id, kind, value) per row; LIMIT stops the scan. No client
+        row is read.
+        """
+        driver, *others = lookups
+        distinct = "" if driver.exact else "DISTINCT "  # several keys in a range or a list
+        where = [self.conditions("k0", driver, centre_id, years)]
+        if exclude_id is not None:
+            where.append(f"k0.client_id <> {self.bind(exclude_id)}")
+        # Only aliases and bound-parameter names are formatted in; every value is bound.
+        for number, lookup in enumerate(others, start=1):
+            where.append(f"EXISTS (SELECT 1 FROM client_search_keys AS k{number} WHERE "  # nosec B608
+                         f"k{number}.client_id = k0.client_id AND "
+                         f"{self.conditions(f'k{number}', lookup)}{self.probe_end})")
+        return (f"SELECT {distinct}k0.client_id AS client_id, {int(rank)} AS rank "  # nosec B608
+                f"FROM client_search_keys AS k0 WHERE {' AND '.join(where)} "
+                f"LIMIT {self.bind(limit)}")
+
+    @staticmethod
+    def union(selects: list[str]) -> str:
+        # Each part keeps its own LIMIT: SQLite allows that only inside a subquery.
+        if len(selects) == 1:
+            return selects[0]
+        # The parts are this class's own SQL (values bound).
+        return " UNION ALL ".join(f"SELECT client_id, rank FROM ({part}) AS m{number}"  # nosec B608
+                                  for number, part in enumerate(selects))
+
+    def subquery(self, sql: str, name: str):
+        """``sql`` (columns client_id, rank) as a FROM clause for SQLAlchemy statements."""
+        used = set(re.findall(r":(k\d+)\b", sql))
+        return (text(sql).bindparams(**{key: value for key, value in self.params.items()
+                                        if key in used})
+                .columns(client_id=Integer, rank=Integer).subquery(name))
+
+
+def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
+                 years: tuple[int, int] | None = None) -> list[list[KeyLookup]]:
+    """Each group of lookups (the keys one client must all have) ordered by how many keys
+    each matches, single values before lists on a tie: the rarest then drives the lookup.
+
+    Counting is index only and stops at a limit: first a low one; only when every key of a
+    group reaches it (a name of common words only) are they counted again up to a higher one.
+    All groups are counted in one statement.
+    """
+    groups = [list(dict.fromkeys(group)) for group in groups]
+    counts: dict[KeyLookup, int] = {}
+    reached = 0  # the limit every key of a group must have reached to be counted again
+    for limit in _RARITY_PROBE_LIMITS:
+        tied = list(dict.fromkeys(
+            lookup for group in groups if len(group) > 1
+            and all(counts.get(other, 0) >= reached for other in group)
+            for lookup in group))
+        reached = limit
+        if not tied:
+            break
+        sql = KeySql()
+        # Only aliases and bound-parameter names are formatted in; every value is bound.
+        probes = [f"(SELECT count(*) FROM (SELECT 1 AS one FROM client_search_keys AS k WHERE "  # nosec B608
+                  f"{sql.conditions('k', lookup, centre_id, years)} "
+                  f"LIMIT {sql.bind(limit)}) AS p{number})"
+                  for number, lookup in enumerate(tied)]
+        counts.update(zip(tied, db.session.execute(text(f"SELECT {', '.join(probes)}"),
+                                                   sql.params).one()))
+    return [sorted(group, key=lambda lookup: (counts.get(lookup, 0), not lookup.exact))
+            for group in groups]
 
 
 @dataclass
 class SearchPlan:
-    """What a search term asks for: the WHERE condition, the kind of search (for the audit
-    summary) and the ORDER BY that puts the closest matches first."""
+    """What a search term asks for: ``matches``, a subquery of (client_id, rank) of at most
+    about ``SEARCH_MATCH_LIMIT`` clients, rank 0 for the closest matches (the name as
+    spelled, a reference, a phone or ID) and 1 for the others (sounding the same); the kind
+    of search (for the audit summary); and, for callers that filter clients themselves, the
+    WHERE ``condition`` and ORDER BY (closest first, then most recently seen)."""
 
-    condition: object
+    matches: object
     kind: str
+    condition: object
     order_by: list = field(default_factory=list)
 
 
-def search_plan(term: str, default_region: str) -> SearchPlan | None:
-    """How to search for ``term``; None when it holds nothing to search for.
+def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
+                limit: int | None = None) -> SearchPlan | None:
+    """How to search for ``term`` among the clients of ``centre_id`` (None: all centres);
+    None when the term holds nothing to search for.
 
     A reference finds that client; a term of digits finds phones (any format) and ID numbers;
     anything else finds clients whose names have words starting with every typed word, or whose
     names sound the same in any script ("mohammed usman" finds "محمد عثمان"); the first kind
-    comes first.
+    comes first. Each kind gathers at most ``limit`` clients (default: one more than
+    ``SEARCH_MATCH_LIMIT``, so that the caller knows when there are more).
     """
+    if limit is None:
+        limit = SEARCH_MATCH_LIMIT + 1
     term = normalise_digits(term).strip()
     recent_first = [Client.last_visit_at.desc(), Client.id.desc()]
     if _REFERENCE.match(term):
-        return SearchPlan(Client.reference == term.upper(), "reference", recent_first)
+        matches = (select(Client.id.label("client_id"), literal(0).label("rank"))
+                   .where(Client.reference == term.upper()).subquery("matches"))
+        return SearchPlan(matches, "reference", Client.reference == term.upper(), recent_first)
+    sql = KeySql()
     if _NUMBERISH.match(term) and len(re.sub(r"\D", "", term)) >= 5:
         phone_keys = phone_key_candidates(term, default_region)
-        conditions = [_has_key("phone", ClientSearchKey.value.in_(phone_keys))] if phone_keys else []
-        conditions.append(_has_key("nid", ClientSearchKey.value == identifier_key(term)))
-        return SearchPlan(or_(*conditions), "number", recent_first)
+        lookups = [KeyLookup("phone", tuple(phone_keys))] if phone_keys else []
+        lookups.append(KeyLookup("nid", identifier_key(term)))
+        matches = sql.subquery(sql.union([
+            sql.clients_with_keys([lookup], centre_id=centre_id, limit=limit)
+            for lookup in lookups]), "matches")
+        return SearchPlan(matches, "number", Client.id.in_(select(matches.c.client_id)),
+                          recent_first)
     words = name_words(term)
     if not words:
         return None
-    spelled = and_(*[_name_prefix(word) for word in words])
+    spelled = [KeyLookup("name", word, prefix=True) for word in words]
     # Each reading of the term ("kadhim" is also "kazim") with all its sound keys.
-    readings = [[key for key in name_sound_keys(variant) if len(key) >= 2]
+    readings = [[KeyLookup("sound", key) for key in name_sound_keys(variant) if len(key) >= 2]
                 for variant in spelling_variants(term)]
     readings = [sounds for sounds in readings if sounds]
-    if not readings:
-        return SearchPlan(spelled, "name", recent_first)
-    sounding = or_(*[and_(*[_has_key("sound", ClientSearchKey.value == key) for key in sounds])
-                     for sounds in readings])
-    return SearchPlan(or_(spelled, sounding), "name",
-                      [case((spelled, 0), else_=1), *recent_first])
+    spelled, *readings = rarest_first([spelled, *readings], centre_id=centre_id)
+    ranked = [sql.clients_with_keys(spelled, centre_id=centre_id, limit=limit)]
+    ranked += [sql.clients_with_keys(sounds, centre_id=centre_id, limit=limit, rank=1)
+               for sounds in readings]
+    matches = sql.subquery(sql.union(ranked), "matches")
+    condition = Client.id.in_(select(matches.c.client_id))
+    order_by = recent_first
+    if readings:
+        closest = sql.subquery(ranked[0], "closest")
+        order_by = [case((Client.id.in_(select(closest.c.client_id)), 0), else_=1),
+                    *recent_first]
+    return SearchPlan(matches, "name", condition, order_by)
+
+
+class SearchResults(Pagination):
+    """A page of search results. ``total`` counts the matches gathered; ``more`` is True when
+    there were more than ``SEARCH_MATCH_LIMIT`` (``total`` is then that limit)."""
+
+    def __init__(self, *, items: list, total: int, more: bool, page: int, per_page: int):
+        self.more = more
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False,
+                         count=True, items=items, total=total)
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
 
 
 def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
-    """A page of clients in the actor's scope matching ``term``, most recently seen first."""
-    region = actor.user.centre.country if actor.user.centre else "PK"
-    plan = search_plan(term, region)
+    """A page of clients in the actor's scope matching ``term``: the closest matches first,
+    then the most recently seen. At most ``SEARCH_MATCH_LIMIT`` are gathered (``more``)."""
+    user = actor.user
+    region = user.centre.country if user.centre else "PK"
+    # Admins search every centre; everyone else their own (the key lookup narrows to it, and
+    # ``scoped`` below is the guarantee).
+    centre_id = None if user.role == Role.ADMIN else user.centre_id
+    plan = search_plan(term, region, centre_id=centre_id)
     if plan is None:
         return None
-    statement = (
-        scoped(Client, actor.user)
-        .where(plan.condition, Client.anonymised_at.is_(None))
-        .order_by(*plan.order_by)
-    )
-    result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
+    page = max(page, 1)
+    matched = plan.matches
+    ranked = (select(matched.c.client_id, func.min(matched.c.rank).label("rank"))
+              .group_by(matched.c.client_id).subquery())
+    found = (scoped(Client, user)
+             .join(ranked, ranked.c.client_id == Client.id)
+             .where(Client.anonymised_at.is_(None)))
+    rows = db.session.execute(
+        found.add_columns(func.count().over())
+        .order_by(ranked.c.rank, Client.last_visit_at.desc(), Client.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    if rows:
+        total = rows[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(found.subquery()))
+    more = total > SEARCH_MATCH_LIMIT
+    total = min(total, SEARCH_MATCH_LIMIT)
+    result = SearchResults(items=[row[0] for row in rows], total=total, more=more, page=page,
+                           per_page=per_page)
     # Never the term itself: it is personal data.
+    found_text = f"more than {SEARCH_MATCH_LIMIT}" if more else str(total)
     audit.record(actor, "search", object_type="client",
-                 summary=f"by {plan.kind}; {result.total} found; page {page}")
+                 summary=f"by {plan.kind}; {found_text} found; page {page}")
     db.session.commit()
     return result
 
@@ -368,63 +554,69 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     (``typo`` keys), or the same father's name and one name word sounding the same. They are
     then scored; only those with enough evidence are returned (at most
     ``MAX_DUPLICATE_CANDIDATES``), so that a common name alone does not flood the warning.
+
+    Each rule gathers at most ``_GATHERED_PER_RULE`` people, starting from its rarest key,
+    within the centre and the birth years inside the key index; all rules and the reading of
+    the people they found are one statement.
     """
-    region = actor.user.centre.country if actor.user.centre else "PK"
-    gathered: set[int] = set()
-
-    def gather(condition) -> None:
-        statement = (scoped(Client, actor.user)
-                     .where(condition, Client.anonymised_at.is_(None))
-                     .with_only_columns(Client.id)
-                     .limit(_GATHERED_PER_RULE))
-        if exclude_id is not None:
-            statement = statement.where(Client.id != exclude_id)
-        gathered.update(db.session.scalars(statement))
-
-    def has_sound(key: str):
-        return _has_key("sound", ClientSearchKey.value == key)
+    user = actor.user
+    region = user.centre.country if user.centre else "PK"
+    centre_id = None if user.role == Role.ADMIN else user.centre_id
+    years = (data.birth_year - 1, data.birth_year + 1)
+    rules: list[tuple[list[KeyLookup], tuple[int, int] | None]] = []
 
     phone_keys = phone_key_candidates(data.phone, region) if data.phone else []
     if phone_keys:
-        gather(_has_key("phone", ClientSearchKey.value.in_(phone_keys)))
+        rules.append(([KeyLookup("phone", tuple(phone_keys))], None))
     if data.national_id:
-        gather(_has_key("nid", ClientSearchKey.value == identifier_key(data.national_id)))
-    near_birth = Client.birth_year.between(data.birth_year - 1, data.birth_year + 1)
+        rules.append(([KeyLookup("nid", identifier_key(data.national_id))], None))
     all_sounds: list[str] = []
     for given, family in ((data.given_name, data.family_name),
                           (data.given_name_native, data.family_name_native)):
         full_name = " ".join(part for part in (given, family) if part)
         words = name_words(full_name)
         if words:
-            gather(and_(near_birth, *[_has_key("name", ClientSearchKey.value == w)
-                                      for w in words]))
+            rules.append(([KeyLookup("name", word) for word in words], years))
         for variant in spelling_variants(full_name):
             sounds = name_sound_keys(variant)
             all_sounds += [key for key in sounds if key not in all_sounds]
             if sounds:
-                gather(and_(near_birth, *[has_sound(key) for key in sounds]))
+                rules.append(([KeyLookup("sound", key) for key in sounds], years))
             if len(sounds) < 2:
                 continue  # one word one typo away is too often just another name
             for mistyped in sounds:
                 neighbours = typo_keys(mistyped)
                 if neighbours:
-                    # The exact keys first: SQLite starts from the first key list, and one
-                    # name's key is rarer than a whole typo neighbourhood.
-                    gather(and_(near_birth,
-                                *[has_sound(key) for key in sounds if key != mistyped],
-                                _has_key("typo", ClientSearchKey.value.in_(neighbours))))
+                    rules.append(([KeyLookup("sound", key) for key in sounds if key != mistyped]
+                                  + [KeyLookup("typo", tuple(neighbours))], years))
     for variant in spelling_variants(data.father_name) if data.father_name else []:
         father_keys = [key for key in name_sound_keys(variant)
                        if key not in matching.UNINFORMATIVE_FATHER_KEYS]
         if father_keys and all_sounds:
-            gather(and_(near_birth,
-                        *[_has_key("father", ClientSearchKey.value == key) for key in father_keys],
-                        _has_key("sound", ClientSearchKey.value.in_(all_sounds))))
-    if not gathered:
+            rules.append(([KeyLookup("father", key) for key in father_keys]
+                          + [KeyLookup("sound", tuple(all_sounds))], years))
+    if not rules:
         return []
+    # The same rule twice (a name without "dh" has one reading) gathers nothing new.
+    rules = list({(tuple(lookups), span): (lookups, span) for lookups, span in rules}.values())
+    # The name keys are counted near the birth year, so that each rule starts from its
+    # rarest key (phone and ID rules have one key each).
+    ordered = rarest_first([lookups for lookups, _span in rules], centre_id=centre_id,
+                           years=years)
+    sql = KeySql()
+    gathered = sql.subquery(sql.union([
+        sql.clients_with_keys(lookups, centre_id=centre_id, years=span, exclude_id=exclude_id,
+                              limit=_GATHERED_PER_RULE)
+        for lookups, (_lookups, span) in zip(ordered, rules)
+    ]), "gathered")
+    statement = (scoped(Client, user)
+                 .where(Client.id.in_(select(gathered.c.client_id)),
+                        Client.anonymised_at.is_(None)))
+    if exclude_id is not None:
+        statement = statement.where(Client.id != exclude_id)
     new = matching.Person.of(data)
     candidates = []
-    for client in db.session.scalars(select(Client).where(Client.id.in_(gathered))):
+    for client in db.session.scalars(statement):
         evidence = matching.score(new, matching.Person.of(client), new_phone_keys=phone_keys)
         if evidence.score >= matching.SHOW_FROM:
             candidates.append(DuplicateCandidate(client, evidence.reasons, evidence.score))

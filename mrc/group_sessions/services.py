@@ -21,11 +21,11 @@ from mrc.clients.models import Client
 from mrc.clients.services import search_plan
 from mrc.errors import FieldError
 from mrc.extensions import db
-from mrc.stats import rollup
 from mrc.group_sessions import choices
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
 from mrc.security import find_scoped, scoped
+from mrc.stats import rollup
 
 MAX_MATCHES = 10
 MAX_HEAD_COUNT = 100_000
@@ -294,7 +294,8 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
 
     None when the term holds nothing to search for. The search is audited without the term.
     """
-    plan = search_plan(term or "", group_session.centre.country)
+    plan = search_plan(term or "", group_session.centre.country,
+                       centre_id=group_session.centre_id)
     if plan is None:
         return None
     statement = (

@@ -139,7 +139,7 @@ TABLES = {
                        "consent_statistics", "assigned_counsellor_id", "trafficking_indication",
                        "smuggling_indication", "protection_concern", "created_at",
                        "created_by_id", "updated_at", "last_visit_at"),
-    ClientSearchKey.__table__: ("id", "client_id", "kind", "value"),
+    ClientSearchKey.__table__: ("id", "client_id", "kind", "value", "centre_id", "birth_year"),
     CounsellingSession.__table__: ("id", "centre_id", "client_id", "counsellor_id", "held_at",
                                    "channel", "duration_minutes", "topics", "pathways",
                                    "notes", "follow_up_on", "follow_up_done_at",
@@ -529,10 +529,10 @@ class ArchiveGenerator:
                     counters[(plan.centre.id, year)] = counter
                 counter.last_number = max(counter.last_number, last)
             writer.commit()
+        writer.finish()
         # Figures kept before this archive was added no longer add up.
         forget_everything(db.session)
         db.session.commit()
-        writer.finish()
         result = Result(rows=writer.written, seconds=clock.perf_counter() - started)
         return result
 
@@ -588,7 +588,8 @@ class ArchiveGenerator:
                 person["smuggling_indication"], person["protection_concern"], created_at,
                 counsellor, last_visit, last_visit))
             for kind, value in _search_keys(person):
-                writer.add(keys_table, (writer.new_id(keys_table), client_id, kind, value))
+                writer.add(keys_table, (writer.new_id(keys_table), client_id, kind, value,
+                                        centre.id, person["birth_year"]))
             client_ids.append(client_id)
             client_times.append(created_at)
             if (index + 1) % CHUNK == 0:

@@ -1,7 +1,7 @@
 """monthly figures: the statistics' roll-up of each ended month of each centre
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-25 19:30:00
 
 The table starts empty: months are counted when a statistics page first needs them.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

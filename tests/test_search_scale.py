@@ -1,0 +1,122 @@
+"""Search and the duplicate check on a large registry: the capped count, the centre and birth
+year carried by the search keys, the rebuild (issue #7, speed at scale)."""
+
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+from mrc.actor import Actor
+from mrc.audit.models import AuditEvent
+from mrc.clients import services
+from mrc.clients.cli import rebuild_search_keys_command
+from mrc.clients.models import Client, ClientSearchKey
+from mrc.extensions import db
+from tests.conftest import login
+from tests.test_clients import search
+
+
+def person(**changes) -> services.ClientData:
+    values = dict(given_name="Muhammad", family_name="Usman", given_name_native="محمد",
+                  family_name_native="عثمان", sex="male", nationality="PK",
+                  migration_status="intending", birth_year=1990, consent_services=True,
+                  district="Lahore")
+    return services.ClientData(**{**values, **changes})
+
+
+def register_many(app, user, count: int, **changes) -> list[int]:
+    with app.test_request_context():
+        actor = Actor(user, "test")
+        return [services.register_client(actor, person(phone=f"+92300{user.id:02d}1{n:04d}",
+                                                       **changes), confirmed_new=True).id
+                for n in range(count)]
+
+
+def test_more_matches_than_the_limit_say_so(app, client, staff, monkeypatch):
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    register_many(app, staff.lhr_counsellor, 5)
+    login(client, staff.lhr_counsellor)
+    text = search(client, "usman").get_data(as_text=True)
+    assert "More than 3 people found. Type more of the name" in text
+    assert "people found</h2>" not in text
+    assert 3 <= text.count("</a></td>") <= 4  # of the matches gathered (the limit + 1)
+    db.session.rollback()  # a fresh read: the search was committed by the request
+    summary = db.session.scalars(select(AuditEvent.summary)
+                                 .where(AuditEvent.action == "search")).all()[-1]
+    assert summary == "by name; more than 3 found; page 1"
+    # A precise term finds the one person, with an exact count.
+    text = search(client, f"0300 {staff.lhr_counsellor.id:02d}10003").get_data(as_text=True)
+    assert "1 person found" in text
+
+
+def test_the_limit_counts_the_own_centre_only(app, staff, monkeypatch):
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 2)
+    register_many(app, staff.isb_counsellor, 4)
+    register_many(app, staff.lhr_counsellor, 1)
+    with app.test_request_context():
+        lahore = services.search_clients(Actor(staff.lhr_counsellor, "test"), "muhammad usman",
+                                         page=1, per_page=25)
+        assert (lahore.total, lahore.more, len(lahore.items)) == (1, False, 1)
+        # Cross-script: the Urdu spelling finds the same person.
+        assert services.search_clients(Actor(staff.lhr_counsellor, "test"), "محمد عثمان",
+                                       page=1, per_page=25).total == 1
+        everywhere = services.search_clients(Actor(staff.admin, "test"), "muhammad usman",
+                                             page=1, per_page=25)
+        assert (everywhere.total, everywhere.more) == (2, True)
+
+
+def test_search_pages_are_ordered_and_counted(app, staff):
+    ids = register_many(app, staff.lhr_counsellor, 5)
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        pages = [services.search_clients(actor, "usm", page=page, per_page=2)
+                 for page in (1, 2, 3, 4)]
+    assert [page.total for page in pages] == [5, 5, 5, 5]
+    assert [page.pages for page in pages[:3]] == [3, 3, 3]
+    # Most recently seen first: the last registered.
+    assert [c.id for page in pages for c in page.items] == sorted(ids, reverse=True)
+    assert pages[3].items == []
+
+
+def test_keys_carry_the_centre_and_birth_year_and_follow_changes(app, staff):
+    [client_id] = register_many(app, staff.lhr_counsellor, 1)
+    keys = db.session.scalars(select(ClientSearchKey)
+                              .where(ClientSearchKey.client_id == client_id)).all()
+    lahore = staff.lhr_counsellor.centre_id
+    assert keys and {(key.centre_id, key.birth_year) for key in keys} == {(lahore, 1990)}
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        client = db.session.get(Client, client_id)
+        services.update_client(actor, client, person(birth_year=1975, phone=client.phone))
+        assert {key.birth_year for key in db.session.scalars(select(ClientSearchKey).where(
+            ClientSearchKey.client_id == client_id))} == {1975}
+        # The duplicate check looks near the new birth year only.
+        found = services.find_duplicates(actor, person(given_name="Mohammed", birth_year=1976))
+        assert [candidate.client.id for candidate in found] == [client_id]
+        assert services.find_duplicates(actor, person(given_name="Mohammed",
+                                                      birth_year=1990)) == []
+
+
+def test_duplicate_rules_narrow_to_the_birth_years_before_their_limit(app, staff, monkeypatch):
+    monkeypatch.setattr(services, "_GATHERED_PER_RULE", 2)
+    register_many(app, staff.lhr_counsellor, 5, birth_year=1970)
+    [wanted] = register_many(app, staff.lhr_counsellor, 1, birth_year=1990,
+                             father_name="Aslam")
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        found = services.find_duplicates(actor, person(family_name="Usmaan", given_name_native="",
+                                                       family_name_native="", birth_year=1991))
+    assert [candidate.client.id for candidate in found] == [wanted]
+
+
+def test_rebuild_fills_the_centre_and_birth_year(app, staff):
+    [client_id] = register_many(app, staff.lhr_counsellor, 1)
+    db.session.execute(update(ClientSearchKey).values(centre_id=None, birth_year=None))
+    db.session.commit()
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        assert services.search_clients(actor, "usman", page=1, per_page=25).total == 0
+    result = CliRunner().invoke(rebuild_search_keys_command, obj=app.extensions.get("script_info"),
+                                catch_exceptions=False, standalone_mode=False)
+    assert "Rebuilt the search keys of 1 clients" in result.output
+    with app.test_request_context():
+        assert [c.id for c in services.search_clients(actor, "usman", page=1,
+                                                      per_page=25).items] == [client_id]
