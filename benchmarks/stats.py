@@ -23,10 +23,10 @@ import statistics
 import time
 from datetime import date
 
+from common import benchmark_app, captured_statements, empty_database, percentile, run_raw
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from common import benchmark_app, captured_statements, empty_database, percentile, run_raw
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre

@@ -57,7 +57,7 @@ def audit_events(action: str, object_id: int | None = None) -> list[AuditEvent]:
     statement = select(AuditEvent).where(AuditEvent.action == action)
     if object_id is not None:
         statement = statement.where(AuditEvent.object_id == object_id)
-    return list(db.session.scalars(statement))
+    return list(db.session.scalars(statement.order_by(AuditEvent.id)))
 
 
 # --- everything held --------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 The trend's figures are the totals of the tables of each month (``services.period_counts``:
 kept monthly figures for ended months, so twelve months cost a few small sums), and the bars are
-the table of clients counselled: chart and tables cannot disagree. The geometry of a chart is laid out once (``Figure``: rectangles, lines, markers, labels in chart
-units, y downwards) and drawn twice: as inline SVG on the page (``svg``) and with ReportLab in
+the table of clients counselled: chart and tables cannot disagree. The geometry of a chart is
+laid out once (``Figure``: rectangles, lines, markers, labels in chart units, y downwards) and
+drawn twice: as inline SVG on the page (``svg``) and with ReportLab in
 the PDF report (``ChartFlowable``). Series and bars differ by dash, marker and fill pattern as
 well as colour, so a black and white print stays readable. Right-to-left pages get the mirror
 image: time runs from right to left.
@@ -17,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from reportlab.lib.colors import Color, black, white
 from reportlab.platypus import Flowable
+
 from mrc.clients.choices import SEX
 from mrc.i18n import text_direction
 from mrc.sheets.layout import LayoutStyle, ShapedParagraph

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, extract, false, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from mrc.actor import Actor
@@ -53,9 +53,8 @@ from mrc.partners.models import Partner
 from mrc.referrals.choices import STATUSES
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.sheets.models import InfoSheet, SheetPrint, SheetVersion
-from mrc.stats.facts import UNKNOWN
-from mrc.stats.facts import age_group
 from mrc.stats import rollup
+from mrc.stats.facts import UNKNOWN, age_group
 from mrc.stats.models import MonthSubmission
 
 AGE_GROUP_CODES = [code for code, _label in AGE_GROUPS] + [UNKNOWN]
@@ -138,7 +137,7 @@ class Period:
         """
         if not self.bounds:
             return false()
-        starts, ends = zip(*self.bounds.values())
+        starts, ends = zip(*self.bounds.values(), strict=True)
         return and_(
             centre_column.in_(list(self.bounds)), column >= min(starts), column < max(ends),
             or_(*[and_(centre_column == centre_id, column >= start, column < end)
