@@ -238,5 +238,5 @@ def score(new: Person, old: Person, *, new_phone_keys: list[str]) -> Evidence:
             evidence.add(SAME_DISTRICT, REASONS["district"])
         else:
             evidence.add(OTHER_DISTRICT)
-    evidence.reasons = [str(reason) for reason in evidence.reasons]
+    # The reasons stay lazy strings: translated only for the few candidates shown.
     return evidence

@@ -621,4 +621,7 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
         if evidence.score >= matching.SHOW_FROM:
             candidates.append(DuplicateCandidate(client, evidence.reasons, evidence.score))
     candidates.sort(key=lambda c: (-c.score, c.client.reference))
-    return candidates[:MAX_DUPLICATE_CANDIDATES]
+    shown = candidates[:MAX_DUPLICATE_CANDIDATES]
+    for candidate in shown:  # in the user's language, now that they are few
+        candidate.reasons = [str(reason) for reason in candidate.reasons]
+    return shown
