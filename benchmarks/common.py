@@ -70,8 +70,9 @@ def captured_statements(function) -> list[tuple[str, object]]:
     return statements
 
 
-def run_raw(statements) -> None:
-    """Execute ``statements`` through the DBAPI connection and fetch every row."""
+def run_raw(statements, commit: bool = False) -> None:
+    """Execute ``statements`` through the DBAPI connection and fetch every row; then commit
+    (``commit``) or roll back."""
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -80,6 +81,9 @@ def run_raw(statements) -> None:
             if cursor.description is not None:
                 cursor.fetchall()
         cursor.close()
-        connection.rollback()
+        if commit:
+            connection.commit()
+        else:
+            connection.rollback()
     finally:
         connection.close()
