@@ -7,7 +7,7 @@ collation and in time-zone handling; everything specific to one of them lives he
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, String, event
+from sqlalchemy import DateTime, String, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -132,6 +132,18 @@ def _install_sqlite_begin(engine: Engine) -> None:
             # releases the read snapshot.
             cursor.execute("COMMIT")
         cursor.execute(IMMEDIATE)
+
+
+def commit_keeping_loaded(session, objects) -> None:
+    """Commit, then load ``objects`` again with one query per model: a commit expires every
+    object of the session, and a page reading a list of them afterwards would otherwise load
+    each one with a query of its own."""
+    ids_by_model: dict[type, list] = {}
+    for instance in objects:
+        ids_by_model.setdefault(type(instance), []).append(instance.id)
+    session.commit()
+    for model, ids in ids_by_model.items():
+        session.scalars(select(model).where(model.id.in_(ids))).all()
 
 
 def utcnow() -> datetime:

@@ -120,3 +120,31 @@ def test_rebuild_fills_the_centre_and_birth_year(app, staff):
     with app.test_request_context():
         assert [c.id for c in services.search_clients(actor, "usman", page=1,
                                                       per_page=25).items] == [client_id]
+
+
+def test_a_page_of_results_is_not_loaded_one_client_at_a_time(client, staff):
+    """The search's audit commit expires the clients found; the page must not then reload
+    each of them with a query of its own."""
+    from sqlalchemy import event
+
+    from tests.conftest import post_form
+
+    actor = Actor(staff.lhr_counsellor)
+    for number in range(12):
+        services.register_client(actor, services.ClientData(
+            given_name="Ali", family_name=f"Raza{number}", sex="male", nationality="PK",
+            migration_status="intending", birth_year=1980 + number, consent_services=True),
+            confirmed_new=True)
+    login(client, staff.lhr_counsellor)
+    client.get("/clients/")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = post_form(client, "/clients/", {"term": "ali"}, token_from="/clients/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    html = page.get_data(as_text=True)
+    assert all(f"Raza{number}" in html for number in range(12))
+    reads_of_clients = [sql for sql in statements if sql.lstrip().startswith("SELECT clients.")]
+    assert len(reads_of_clients) <= 3, len(reads_of_clients)

@@ -29,7 +29,7 @@ from mrc.clients.search_keys import (
     spelling_variants,
     typo_keys,
 )
-from mrc.database import utcnow
+from mrc.database import commit_keeping_loaded, utcnow
 from mrc.extensions import db
 from mrc.i18n import normalise_digits
 from mrc.security import SENSITIVE_CLIENT_FIELDS, can_see_sensitive, scoped
@@ -502,7 +502,7 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
     found_text = f"more than {SEARCH_MATCH_LIMIT}" if more else str(total)
     audit.record(actor, "search", object_type="client",
                  summary=f"by {plan.kind}; {found_text} found; page {page}")
-    db.session.commit()
+    commit_keeping_loaded(db.session, result.items)
     return result
 
 

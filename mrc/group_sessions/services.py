@@ -20,6 +20,7 @@ from mrc.centres.services import centre_now
 from mrc.clients.models import Client
 from mrc.clients.services import search_plan
 from mrc.errors import FieldError
+from mrc.database import commit_keeping_loaded
 from mrc.extensions import db
 from mrc.group_sessions import choices
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
@@ -316,7 +317,7 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
     audit.record(actor, "search", object_type="client", centre_id=group_session.centre_id,
                  summary=f"attendees of group session {group_session.id} by {plan.kind}; "
                          f"{len(found)} found")
-    db.session.commit()
+    commit_keeping_loaded(db.session, found)
     return [Match(client, client.id in attending) for client in found]
 
 
