@@ -314,17 +314,24 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
 # Forgetting what a flush changes
 # ---------------------------------------------------------------------------------------------
 
-# For each kind of record: the columns whose times place it in months.
-TIMES = {
-    CounsellingSession: ("held_at", "follow_up_done_at", "follow_up_on"),
-    Client: ("created_at",),
-    GroupSession: ("starts_at",),
-    Referral: ("created_at",),
-    ReferralStatusChange: ("changed_at",),
-    SheetPrint: ("printed_at",),
+# For each kind of record: the columns whose times place it in months, and the other columns a
+# figure depends on. A new or deleted record counts in the months of its times; an edited one
+# in the months of its changed times (old and new), and in all its months if another of these
+# columns changed. Other edits (notes, a referral's outcome text) change no figure.
+FIGURE_COLUMNS = {
+    CounsellingSession: (("held_at", "follow_up_on", "follow_up_done_at"),
+                         ("centre_id", "client_id", "channel", "topics")),
+    Client: (("created_at",), ()),  # its other fields: CLIENT_FIELDS
+    GroupSession: (("starts_at",), ("centre_id", "kind")),
+    Referral: (("created_at",), ("centre_id", "partner_id", "service")),
+    ReferralStatusChange: (("changed_at",), ("centre_id", "referral_id", "to_status")),
+    SheetPrint: (("printed_at",), ("centre_id", "topic", "language", "copies")),
 }
+# A client's fields that its figures depend on (in every month of their activity).
 CLIENT_FIELDS = ("sex", "date_of_birth", "birth_year", "destination_country",
                  "migration_status", "merged_into_id", "centre_id", "created_at")
+# Fields of partners and centres kept in, or deciding, every month's figures.
+EVERYWHERE_FIELDS = {Partner: ("kind", "name"), Centre: ("timezone",)}
 
 
 def _values(state, name: str) -> list:
@@ -333,32 +340,43 @@ def _values(state, name: str) -> list:
             if value is not None]
 
 
+def _changed(state, names) -> bool:
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _record_times(session: Session, instance, state) -> list:
+    """The times that place what changed about ``instance`` in months."""
+    time_columns, other_columns = FIGURE_COLUMNS[type(instance)]
+    if instance in session.new or instance in session.deleted or _changed(state, other_columns):
+        names = time_columns
+    else:
+        names = [name for name in time_columns if state.attrs[name].history.has_changes()]
+    return [value for name in names for value in _values(state, name)]
+
+
 def _changes(session: Session) -> tuple[dict[int, list], set[int], bool]:
-    """({centre id: [times]}, ids of clients whose record changed, whether partners or centres
-    changed) of what this flush writes."""
+    """({centre id: [times]}, ids of clients whose record changed, whether a partner's or a
+    centre's figures-deciding fields changed) of what this flush writes."""
     times: dict[int, list] = {}
     clients: set[int] = set()
     everything = False
     connection = session.connection()
     for instance in (*session.new, *session.dirty, *session.deleted):
         state = inspect_state(instance)
-        if isinstance(instance, (Partner, Centre)):
-            everything = everything or instance not in session.new
-            continue
-        if isinstance(instance, Client) and instance in session.dirty:
-            if any(state.attrs[name].history.has_changes() for name in CLIENT_FIELDS):
+        if type(instance) in EVERYWHERE_FIELDS:
+            everything = everything or (instance in session.dirty and _changed(
+                state, EVERYWHERE_FIELDS[type(instance)]))
+        elif isinstance(instance, Client) and instance in session.dirty:
+            if _changed(state, CLIENT_FIELDS):
                 clients.add(instance.id)
-        if isinstance(instance, (GroupSessionAttendee, GroupSessionHeadCount)):
+        elif isinstance(instance, (GroupSessionAttendee, GroupSessionHeadCount)):
             starts_at = connection.execute(select(GroupSession.starts_at).where(
                 GroupSession.id == instance.group_session_id)).scalar()
             times.setdefault(instance.centre_id, []).append(starts_at)
-            continue
-        columns = TIMES.get(type(instance))
-        if columns is None:
-            continue
-        for centre_id in _values(state, "centre_id"):
-            for name in columns:
-                times.setdefault(centre_id, []).extend(_values(state, name))
+        elif type(instance) in FIGURE_COLUMNS:
+            moments = _record_times(session, instance, state)
+            for centre_id in _values(state, "centre_id") if moments else ():
+                times.setdefault(centre_id, []).extend(moments)
     return times, clients, everything
 
 
