@@ -77,6 +77,9 @@ def run_raw(statements, commit: bool = False) -> None:
     try:
         cursor = connection.cursor()
         for statement, parameters in statements:
+            if (statement.lstrip().upper().startswith("BEGIN")
+                    and getattr(connection.driver_connection, "in_transaction", False)):
+                connection.commit()  # the service committed here (SQLite: BEGIN is captured)
             cursor.execute(statement, parameters)
             if cursor.description is not None:
                 cursor.fetchall()
