@@ -135,40 +135,49 @@ def _version(connection, centre_id: int) -> int:
         select(_versions.c.version).where(_versions.c.centre_id == centre_id)).scalar() or 0
 
 
+def _ensure_version_row(connection, centre_id: int) -> None:
+    """The centre's version row, created at 0 if missing (by whichever connection is first)."""
+    exists = connection.execute(select(_versions.c.centre_id).where(
+        _versions.c.centre_id == centre_id)).first()
+    if exists is None:
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(_versions).values(centre_id=centre_id, version=0))
+        except IntegrityError:  # created at the same moment by another connection
+            pass
+
+
 def _store(centre: Centre, month: date, rows: list, counted_at_version: int) -> bool:
     """Keep the rows of a counted month, unless the centre's records changed meanwhile;
     whether they were kept."""
     index = month_index(month)
-    with db.engine.begin() as connection:
-        # Write first: SQLite's write lock, or PostgreSQL's lock on the version row, waits for
-        # a change being committed at this moment, whose new version is then seen below.
-        touched = connection.execute(
-            update(_versions).where(_versions.c.centre_id == centre.id)
-            .values(version=_versions.c.version)).rowcount
-        if not touched:
-            try:
-                with connection.begin_nested():
-                    connection.execute(insert(_versions).values(centre_id=centre.id, version=0))
-            except IntegrityError:  # created at the same moment: its value decides below
-                pass
-        if _version(connection, centre.id) != counted_at_version:
-            return False
-        connection.execute(delete(_figures).where(_figures.c.centre_id == centre.id,
-                                                  _figures.c.month_index == index))
-        connection.execute(insert(_figures), [
-            {"centre_id": centre.id, "month_index": index, "figure": figure, "key": key,
-             "key2": key2, "gap": gap, "value": value}
-            for figure, key, key2, gap, value in [*rows, (COMPUTED, "", "", 0, 1)]])
+    try:
+        with db.engine.begin() as connection:
+            _ensure_version_row(connection, centre.id)
+            # Write first: SQLite's write lock, or PostgreSQL's lock on the version row, waits
+            # for a change (or another count of the month) being committed at this moment,
+            # whose new version (or rows) are then seen below.
+            connection.execute(update(_versions).where(_versions.c.centre_id == centre.id)
+                               .values(version=_versions.c.version))
+            if _version(connection, centre.id) != counted_at_version:
+                return False
+            connection.execute(delete(_figures).where(_figures.c.centre_id == centre.id,
+                                                      _figures.c.month_index == index))
+            connection.execute(insert(_figures), [
+                {"centre_id": centre.id, "month_index": index, "figure": figure, "key": key,
+                 "key2": key2, "gap": gap, "value": value}
+                for figure, key, key2, gap, value in [*rows, (COMPUTED, "", "", 0, 1)]])
+    except IntegrityError:  # kept at the same moment by another request: theirs stays
+        return False
     return True
 
 
 def forget(connection, centre_id: int, from_month_index: int = 0) -> None:
     """Drop a centre's figures of ``from_month_index`` on (its records changed); inside the
     caller's transaction."""
-    moved = connection.execute(update(_versions).where(_versions.c.centre_id == centre_id)
-                               .values(version=_versions.c.version + 1)).rowcount
-    if not moved:
-        connection.execute(insert(_versions).values(centre_id=centre_id, version=1))
+    _ensure_version_row(connection, centre_id)
+    connection.execute(update(_versions).where(_versions.c.centre_id == centre_id)
+                       .values(version=_versions.c.version + 1))
     connection.execute(delete(_figures).where(_figures.c.centre_id == centre_id,
                                               _figures.c.month_index >= from_month_index))
 
