@@ -134,6 +134,14 @@ def _install_sqlite_begin(engine: Engine) -> None:
         cursor.execute(IMMEDIATE)
 
 
+def holds_sqlite_write_lock(connection) -> bool:
+    """Whether ``connection``'s transaction holds SQLite's write lock (begun IMMEDIATE outside
+    a request, or written to): a write through another connection would wait for it until
+    the busy timeout, then fail."""
+    return (is_sqlite(connection.engine) and connection.in_transaction()
+            and connection.info.get(_MODE) == IMMEDIATE)
+
+
 def commit_keeping_loaded(session, objects) -> None:
     """Commit, then load ``objects`` again with one query per model: a commit expires every
     object of the session, and a page reading a list of them afterwards would otherwise load

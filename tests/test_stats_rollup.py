@@ -189,6 +189,38 @@ def test_the_command_keeps_every_ended_month(data, runner):
     assert f"0 months counted and kept; {kept:,d} were kept already." in again.output
 
 
+def test_the_command_keeps_the_months_when_transactions_begin_immediate(
+        data, runner, app, monkeypatch):
+    # As in production outside requests: a SQLite transaction takes the write lock at BEGIN,
+    # so the command must not hold one while the months are kept through another connection.
+    monkeypatch.setitem(app.config, "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
+    db.session.commit()
+    result = runner.invoke(args=["mrc", "statistics-months"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    kept = db.session.scalar(select(func.count()).select_from(MonthlyFigure).where(
+        MonthlyFigure.figure == rollup.COMPUTED))
+    assert kept > 0 and f"{kept:,d} months counted and kept" in result.output
+
+
+def test_a_period_counted_while_holding_the_write_lock_neither_waits_nor_fails(
+        data, app, monkeypatch):
+    # Outside a request in production, SQLite transactions begin IMMEDIATE: keeping the
+    # counted months through another connection would wait for this one, then fail.
+    monkeypatch.setitem(app.config, "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
+    centres = [centre("LHR")]
+    period = services.Period.of(date(2026, 2, 1), centres, date(2026, 3, 1))
+    db.session.commit()
+    added_up = rollup.counts(period, centres)
+    db.session.commit()
+    assert without_zeros(added_up) == without_zeros(services.live_counts(period))
+    kept = db.session.scalar(select(func.count()).select_from(MonthlyFigure).where(
+        MonthlyFigure.figure == rollup.COMPUTED))
+    db.session.commit()
+    # On SQLite the months were counted, not kept (the lock was this session's own).
+    assert kept == (0 if db.engine.dialect.name == "sqlite" else 2)
+
+
 def test_the_check_finds_and_drops_a_kept_month_that_differs(data, runner):
     db.session.commit()
     assert runner.invoke(args=["mrc", "statistics-months"]).exit_code == 0

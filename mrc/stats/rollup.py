@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from mrc.centres.models import Centre
 from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
+from mrc.database import holds_sqlite_write_lock
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
@@ -147,24 +148,24 @@ def _ensure_version_row(connection, centre_id: int) -> None:
             pass
 
 
-def _store(centre: Centre, month: date, rows: list, counted_at_version: int) -> bool:
+def _store(centre_id: int, month: date, rows: list, counted_at_version: int) -> bool:
     """Keep the rows of a counted month, unless the centre's records changed meanwhile;
     whether they were kept."""
     index = month_index(month)
     try:
         with db.engine.begin() as connection:
-            _ensure_version_row(connection, centre.id)
+            _ensure_version_row(connection, centre_id)
             # Write first: SQLite's write lock, or PostgreSQL's lock on the version row, waits
             # for a change (or another count of the month) being committed at this moment,
             # whose new version (or rows) are then seen below.
-            connection.execute(update(_versions).where(_versions.c.centre_id == centre.id)
+            connection.execute(update(_versions).where(_versions.c.centre_id == centre_id)
                                .values(version=_versions.c.version))
-            if _version(connection, centre.id) != counted_at_version:
+            if _version(connection, centre_id) != counted_at_version:
                 return False
-            connection.execute(delete(_figures).where(_figures.c.centre_id == centre.id,
+            connection.execute(delete(_figures).where(_figures.c.centre_id == centre_id,
                                                       _figures.c.month_index == index))
             connection.execute(insert(_figures), [
-                {"centre_id": centre.id, "month_index": index, "figure": figure, "key": key,
+                {"centre_id": centre_id, "month_index": index, "figure": figure, "key": key,
                  "key2": key2, "gap": gap, "value": value}
                 for figure, key, key2, gap, value in [*rows, (COMPUTED, "", "", 0, 1)]])
     except IntegrityError:  # kept at the same moment by another request: theirs stays
@@ -312,10 +313,11 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
             if _counts_apply(name, month_index(month), gap, first, last):
                 _add(result, name, key, key2, value)
     result["referral_status"] = services.referral_status_at_month_end(period)
-    # Not while this session has written: the other connection would wait for it.
-    if not db.session.info.get(WROTE):
+    # Not while this session has written or holds the write lock: the other connection
+    # would wait for it.
+    if not (db.session.info.get(WROTE) or holds_sqlite_write_lock(db.session.connection())):
         for centre, month, version, rows in to_keep:
-            _store(centre, month, rows, version)
+            _store(centre.id, month, rows, version)
     return result
 
 
@@ -485,7 +487,13 @@ def statistics_months_command(check):
     db.session.rollback()  # a new snapshot for each month's counting (see _store)
     with click.progressbar(missing, label="Centre-months counted") as bar:
         for centre, month in bar:
-            _store(centre, month, month_rows(centre, month), _version(db.session, centre.id))
+            centre_id = centre.id
+            version = _version(db.session, centre_id)  # before counting: see _store
+            rows = month_rows(centre, month)
+            # Ends this transaction, and with it SQLite's write lock outside requests, which
+            # the connection that keeps the month would otherwise wait for (nothing may be
+            # read through the session until then: it would begin again).
             db.session.rollback()
+            _store(centre_id, month, rows, version)
     click.echo(f"{len(missing):,d} months counted and kept; {len(pairs) - len(missing):,d} "
                "were kept already.")
