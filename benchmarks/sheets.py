@@ -1,6 +1,6 @@
 """Time to build one printed information sheet per language, ours against WeasyPrint.
 
-Usage: .venv/bin/python benchmarks/sheets.py [--topic working_abroad_legally] [--runs 20]
+Usage: .venv/bin/python benchmarks/sheets.py [--topic working_abroad_legally|all] [--runs 20]
 
 For each of the seven languages it builds the seeded sheet of a topic for the Lahore centre (Dhaka
 for Bengali, Erbil for Arabic and Sorani) with the service's renderer (ReportLab + our layout layer)
@@ -128,7 +128,8 @@ table {{ border-collapse: collapse; width: 100%; }} td {{ border: 0.5pt solid #b
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--topic", default="working_abroad_legally")
+    parser.add_argument("--topic", default="working_abroad_legally",
+                        help="a seeded topic, or 'all' for each in turn")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     try:
@@ -141,41 +142,48 @@ def main() -> None:
         fresh_schema()
         seed_centres()
         seed_sheets()
-        sheet = db.session.scalar(select(InfoSheet).where(InfoSheet.topic == args.topic))
-        print(f"Sheet '{args.topic}', A4, {args.runs} warm builds per language; "
-              f"Nastaliq for Urdu: {'yes' if fonts.has_nastaliq() else 'no (Naskh)'}; "
-              f"WeasyPrint: {weasyprint.__version__ if weasyprint else 'not installed'}")
-        print(f"{'language':10s} {'ours p50':>9s} {'p95':>7s} {'size':>8s} {'pages':>5s}   "
-              f"{'WeasyPrint p50':>14s} {'p95':>7s} {'size':>8s}   {'ratio':>5s}")
-        ours_builds, their_builds = {}, {}
-        for lang in LANGUAGES:
-            centre = db.session.scalar(
-                select(Centre).where(Centre.code == CENTRE_FOR.get(lang, "LHR")))
-            version = latest_version(sheet.id, lang)
-            ours_builds[lang] = (lambda centre=centre, version=version:
-                                 render_sheets(centre, [SheetJob(version, args.topic)]))
-            if weasyprint:
-                with force_locale(lang):
-                    document = sheet_html(centre, version, lang)
-                their_builds[lang] = (lambda document=document:
-                                      weasyprint.HTML(string=document).write_pdf())
-        ours_all = timed_in_turns(ours_builds, args.runs)
-        theirs_all = {}
-        for lang, build in their_builds.items():
-            theirs_all.update(timed_in_turns({lang: build}, max(5, args.runs // 2)))
-        english = statistics.median(ours_all["en"][0])
-        for lang, (ours, pdf) in ours_all.items():
-            median = statistics.median(ours)
-            line = (f"{lang:10s} {median:7.1f}ms {percentile(ours, 0.95):5.1f}ms "
-                    f"{len(pdf) / 1024:6.1f}kB {page_count(pdf):5d}")
-            if weasyprint:
-                theirs, their_pdf = theirs_all[lang]
-                line += (f"   {statistics.median(theirs):12.1f}ms "
-                         f"{percentile(theirs, 0.95):5.1f}ms {len(their_pdf) / 1024:6.1f}kB   "
-                         f"{statistics.median(theirs) / median:4.1f}x")
-            print(line + f"   ({median / english:.2f}x English)")
+        topics = (list(db.session.scalars(select(InfoSheet.topic).order_by(InfoSheet.id)))
+                  if args.topic == "all" else [args.topic])
+        for topic in topics:
+            bench_topic(topic, args.runs, weasyprint)
         db.session.remove()
         db.engine.dispose()
+
+
+def bench_topic(topic: str, runs: int, weasyprint) -> None:
+    sheet = db.session.scalar(select(InfoSheet).where(InfoSheet.topic == topic))
+    print(f"Sheet '{topic}', A4, {runs} warm builds per language; "
+          f"Nastaliq for Urdu: {'yes' if fonts.has_nastaliq() else 'no (Naskh)'}; "
+          f"WeasyPrint: {weasyprint.__version__ if weasyprint else 'not installed'}")
+    print(f"{'language':10s} {'ours p50':>9s} {'p95':>7s} {'size':>8s} {'pages':>5s}   "
+          f"{'WeasyPrint p50':>14s} {'p95':>7s} {'size':>8s}   {'ratio':>5s}")
+    ours_builds, their_builds = {}, {}
+    for lang in LANGUAGES:
+        centre = db.session.scalar(
+            select(Centre).where(Centre.code == CENTRE_FOR.get(lang, "LHR")))
+        version = latest_version(sheet.id, lang)
+        ours_builds[lang] = (lambda centre=centre, version=version:
+                             render_sheets(centre, [SheetJob(version, topic)]))
+        if weasyprint:
+            with force_locale(lang):
+                document = sheet_html(centre, version, lang)
+            their_builds[lang] = (lambda document=document:
+                                  weasyprint.HTML(string=document).write_pdf())
+    ours_all = timed_in_turns(ours_builds, runs)
+    theirs_all = {}
+    for lang, build in their_builds.items():
+        theirs_all.update(timed_in_turns({lang: build}, max(5, runs // 2)))
+    english = statistics.median(ours_all["en"][0])
+    for lang, (ours, pdf) in ours_all.items():
+        median = statistics.median(ours)
+        line = (f"{lang:10s} {median:7.1f}ms {percentile(ours, 0.95):5.1f}ms "
+                f"{len(pdf) / 1024:6.1f}kB {page_count(pdf):5d}")
+        if weasyprint:
+            theirs, their_pdf = theirs_all[lang]
+            line += (f"   {statistics.median(theirs):12.1f}ms "
+                     f"{percentile(theirs, 0.95):5.1f}ms {len(their_pdf) / 1024:6.1f}kB   "
+                     f"{statistics.median(theirs) / median:4.1f}x")
+        print(line + f"   ({median / english:.2f}x English)")
 
 
 if __name__ == "__main__":

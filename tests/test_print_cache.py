@@ -6,10 +6,13 @@ sheet with every cache empty and again with every cache full, with ReportLab's i
 (fixed creation date and document id), and compare the bytes.
 """
 
+import io
 from functools import lru_cache
 
 import pytest
 from reportlab import rl_config
+from reportlab.lib.pagesizes import A4
+from reportlab.platypus import Flowable, SimpleDocTemplate
 from sqlalchemy import select
 
 from mrc.extensions import db
@@ -81,3 +84,52 @@ def test_cached_layouts_cannot_be_changed():
     # the same call gives the very same (immutable) objects back
     again = engine.layout("سفر سے پہلے (پیر تا جمعہ)", "ur", 12, 300)
     assert again[0] is analysis and again[1] is lines
+
+
+def test_a_sheet_printed_again_after_others_is_the_same_pdf(app, invariant):
+    """Lines are written from what they wrote before at the same point of a document: a sheet
+    printed after other sheets and centres (other glyphs first used) is still the same PDF."""
+    job = seeded_job("ur")
+    lahore, islamabad = centre("LHR"), centre("ISB")
+    clear_caches()
+    first = render.render_sheets(lahore, job)
+    other_centre = render.render_sheets(islamabad, job)
+    other_language = render.render_sheets(lahore, seeded_job("ar"))
+    assert render.render_sheets(lahore, job) == first
+    assert render.render_sheets(islamabad, job) == other_centre
+    clear_caches()
+    assert render.render_sheets(islamabad, job) == other_centre
+    assert render.render_sheets(lahore, seeded_job("ar")) == other_language
+
+
+class _UsesAFontFirst(Flowable):
+    """Shows a glyph of the Nastaliq face through ReportLab before any paragraph does, as
+    other code drawing with our fonts would: the document's glyph encoding then starts
+    elsewhere than the remembered writings assume."""
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803
+        return 10, 10
+
+    def draw(self):
+        face = fonts.main_face("ur")
+        self.canv.setFont(face.ttf.fontName, 10)
+        self.canv.drawString(0, 0, "\u0628\u06cc")  # ReportLab's own encoding of two letters
+
+
+def _paragraphs_pdf(first=None) -> bytes:
+    buffer = io.BytesIO()
+    story = ([first] if first else []) + [
+        flowable.ShapedParagraph(text, flowable.LayoutStyle("ur", 12))
+        for text in ("سفر سے پہلے (پیر تا جمعہ)", "فون: \u2066+92 42 1234567\u2069",
+                     "بیرون ملک ملازمت کا قانونی راستہ")]
+    SimpleDocTemplate(buffer, pagesize=A4).build(story)
+    return buffer.getvalue()
+
+
+def test_remembered_writing_is_not_used_when_the_document_encoded_glyphs_otherwise(invariant):
+    clear_caches()
+    _paragraphs_pdf()  # every line's writing remembered from an ordinary document
+    warm = _paragraphs_pdf(_UsesAFontFirst())
+    clear_caches()
+    cold = _paragraphs_pdf(_UsesAFontFirst())
+    assert warm == cold

@@ -260,6 +260,21 @@ def test_qr_code_is_drawn_in_the_pdf(sheet, monkeypatch):
     assert pdf.startswith(b"%PDF") and drawn == [QR_URL]
 
 
+def test_qr_code_path_fills_exactly_the_dark_modules(sheet):
+    size, border = 80.0, render.QrFlowable.BORDER
+    modules = render.qr_modules(QR_URL)
+    box = size / (len(modules) + 2 * border)
+    path = render.qr_path(QR_URL, size, border)
+    assert path.endswith(" f")
+    dark = set()
+    for x, y, width, height in re.findall(r"(\S+) (\S+) (\S+) (\S+) re", path):
+        row = round((size - float(y)) / box) - border - 1
+        first = round(float(x) / box) - border
+        assert round(float(height) / box) == 1
+        dark |= {(row, column) for column in range(first, first + round(float(width) / box))}
+    assert dark == {(r, c) for r, line in enumerate(modules) for c, on in enumerate(line) if on}
+
+
 def test_several_sheets_number_their_own_pages(sheet, tmp_path):
     jobs = [render.SheetJob(version(sheet, "en"), "t")] * 3
     text = pdftotext(render.render_sheets(centre("LHR"), jobs, "letter"), tmp_path)

@@ -9,7 +9,9 @@ under the text of a draft, a diagonal DRAFT mark. Everything happens under ``REN
 
 from __future__ import annotations
 
+import hashlib
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -26,7 +28,8 @@ from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import FILL_NON_ZERO, PATH_OPS, Canvas
+from reportlab.pdfgen.pathobject import PDFPathObject
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -166,21 +169,28 @@ class QrFlowable(Flowable):
         return self.width, self.height
 
     def draw(self):
-        rows = qr_modules(self.url)
-        box = self.width / (len(rows) + 2 * self.BORDER)
-        path = self.canv.beginPath()
-        for r, row in enumerate(rows):
-            c = 0
-            for dark, run in groupby(row):
-                count = len(list(run))
-                if dark:
-                    path.rect((c + self.BORDER) * box, self.height - (r + self.BORDER + 1) * box,
-                              count * box, box)
-                c += count
         self.canv.saveState()
         self.canv.setFillColor(INK)
-        self.canv.drawPath(path, stroke=0, fill=1)
+        self.canv.addLiteral(qr_path(self.url, self.width, self.BORDER))
         self.canv.restoreState()
+
+
+@lru_cache(maxsize=64)
+def qr_path(url: str, size: float, border: int) -> str:
+    """The PDF operators that fill the dark modules of ``url``'s QR code, ``size`` points
+    wide: a rectangle per run of dark modules in a row, formatted once (an Iraqi address has
+    a larger code than the cost of the rest of a sheet's drawing warrants)."""
+    rows = qr_modules(url)
+    box = size / (len(rows) + 2 * border)
+    path = PDFPathObject()
+    for r, row in enumerate(rows):
+        c = 0
+        for dark, run in groupby(row):
+            count = len(list(run))
+            if dark:
+                path.rect((c + border) * box, size - (r + border + 1) * box, count * box, box)
+            c += count
+    return f"{path.getCode()} {PATH_OPS[0, 1, FILL_NON_ZERO]}"
 
 
 def _qr(url: str, lang: str, width: float) -> Table:
@@ -382,12 +392,17 @@ def _draw_footer(canv: Canvas, printed: _Printed, number: int, width: float) -> 
 
 
 STREAM_COMPRESSION_LEVEL = 3
+# Compressed streams remembered by a digest of their content (least recently used dropped
+# first): a sheet printed again, or for every attendee of a group session, has the same page
+# contents and character maps. At most about 30 kB each.
+STREAMS_REMEMBERED = 256
+_compressed_streams: OrderedDict[bytes, bytes] = OrderedDict()
 
 
 class _FastFlate:
-    """Flate at zlib level STREAM_COMPRESSION_LEVEL instead of ReportLab's 6: an Urdu sheet's
-    page content (a span per letter for text extraction) takes half the time to compress, and
-    the PDF is 5 to 8 % larger."""
+    """Flate at zlib level STREAM_COMPRESSION_LEVEL instead of ReportLab's 6 (an Urdu sheet's
+    page content, a span per letter for text extraction, takes half the time to compress, and
+    the PDF is 5 to 8 % larger), each content compressed once. Used with RENDER_LOCK held."""
 
     pdfname = "FlateDecode"
 
@@ -395,7 +410,15 @@ class _FastFlate:
     def encode(data: str | bytes) -> bytes:
         if isinstance(data, str):
             data = data.encode("utf8")  # as ReportLab's own filter does
-        return zlib.compress(data, STREAM_COMPRESSION_LEVEL)
+        key = hashlib.blake2b(data, digest_size=16).digest()
+        compressed = _compressed_streams.get(key)
+        if compressed is None:
+            compressed = _compressed_streams[key] = zlib.compress(data, STREAM_COMPRESSION_LEVEL)
+            if len(_compressed_streams) > STREAMS_REMEMBERED:
+                _compressed_streams.popitem(last=False)
+        else:
+            _compressed_streams.move_to_end(key)
+        return compressed
 
     @staticmethod
     def decode(encoded: bytes) -> bytes:

@@ -10,6 +10,7 @@ also returns in logical order.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import weakref
 from dataclasses import dataclass, replace
@@ -139,7 +140,7 @@ class ShapedParagraph(Flowable):
                 else:
                     x = 0.0
                 out.append(f"1 0 0 1 {_fmt(x)} {_fmt(baseline)} Tm")
-                _write_ops(out, doc, _ops_of(line, text, size), size)
+                _write_line(out, doc, line, text, size)
             canv.saveState()
             canv.setFillColor(style.text_color)
             canv.addLiteral("BT\n" + "\n".join(out) + "\nET")
@@ -239,6 +240,8 @@ def _line_ops(line: Line, text: str, size: float) -> tuple[_Op, ...]:
 
 def clear_caches() -> None:
     _remembered_ops.clear()
+    _remembered_writing.clear()
+    _state_after.clear()
 
 
 def _spans(run: Run, text: str) -> list[tuple[tuple, str]]:
@@ -259,9 +262,83 @@ def _spans(run: Run, text: str) -> list[tuple[tuple, str]]:
     return [(tuple(grp), text[grp[0].cluster:next_start[grp[0].cluster]]) for grp in groups]
 
 
+# How far a document's glyph encoding has come: ReportLab gives each glyph its subset and byte
+# in the order the document first uses it, so the glyphs a document has used, in their order,
+# decide every line's bytes. A state is a number, 0 for a new document; the state after a line
+# that used new glyphs is the number of (state before, the new glyphs with their encoding).
+# Printing the same sheet again goes through the same states, and each line's writing at a
+# state is remembered: Urdu's Nastaliq lines are thousands of glyphs per sheet, each looked up
+# and written one by one otherwise. Numbers are never reused, so clearing forgets, never mixes.
+_STATE = "_mrc_layout_state"
+_GLYPHS = "_mrc_layout_glyphs"
+_Encoding = tuple[tuple[_Glyph, tuple[str, str]], ...]  # glyph -> (PDF font name, shows it)
+_state_after: dict[tuple[int, _Encoding], int] = {}
+_state_numbers = itertools.count(1)
+STATES_REMEMBERED = 100_000
+# A line's writing at the states it was drawn at (a few: the same sheet for several centres).
+WRITINGS_PER_LINE = 8
+
+
+# What a line's new glyphs asked of ReportLab, per font: the code points, and the subsets and
+# bytes and PDF font names it answered.
+_Request = tuple[FontFace, str, tuple[tuple[int, bytes], ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Writing:
+    text: str  # the line's operators, ready for the content stream
+    new: _Encoding  # the glyphs the line used first, with their encoding
+    requests: tuple[_Request, ...]  # how they were encoded
+    after: int  # the document's state after the line
+
+
+_remembered_writing: weakref.WeakKeyDictionary[Line, dict[int, _Writing]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _write_line(out: list[str], doc, line: Line, text: str, size: float) -> None:
+    """Append ``line``'s operators to ``out``, remembered per document state. Call with
+    RENDER_LOCK held."""
+    state = doc.__dict__.get(_STATE, 0)
+    writings = _remembered_writing.get(line) if state is not None else None
+    writing = writings.get(state) if writings else None
+    if writing is not None:
+        # ReportLab must still learn the line's new glyphs for this document, and answers as
+        # it did before. It answers otherwise only if something else used our fonts in this
+        # document: its state then says nothing, and nothing is remembered.
+        if all(_ask(doc, face, codes) == (split, names)
+               for face, codes, split, names in writing.requests):
+            doc.__dict__.setdefault(_GLYPHS, {}).update(writing.new)
+            out.append(writing.text)
+            doc.__dict__[_STATE] = writing.after
+            return
+        doc.__dict__[_STATE] = state = None
+    ops = _ops_of(line, text, size)
+    encoded = doc.__dict__.get(_GLYPHS, {})
+    new, requests = _encode_new_glyphs(dict.fromkeys(
+        glyph for glyph, _op in ops if glyph is not None and glyph not in encoded), doc)
+    parts: list[str] = []
+    _write_ops(parts, doc, ops, size)
+    out.extend(parts)
+    if state is None:
+        return
+    after = state
+    if new:
+        if len(_state_after) >= STATES_REMEMBERED:
+            _state_after.clear()
+        after = _state_after.setdefault((state, new), next(_state_numbers))
+    if writings is None:
+        writings = _remembered_writing[line] = {}
+    elif len(writings) >= WRITINGS_PER_LINE:
+        writings.clear()
+    writings[state] = _Writing("\n".join(parts), new, requests, after)
+    doc.__dict__[_STATE] = after
+
+
 def _write_ops(out: list[str], doc, ops: tuple[_Op, ...], size: float) -> None:
-    """Append a line's operators to ``out`` with the font subsets and bytes of ``doc``."""
-    encoded = doc.__dict__.setdefault("_mrc_layout_glyphs", {})
+    """Append a line's operators to ``out`` with the font subsets and bytes of ``doc`` (every
+    glyph of the line encoded already)."""
+    encoded = doc.__dict__[_GLYPHS]
     size_s = _fmt(size)
     current_font = None
     write = out.append
@@ -269,29 +346,38 @@ def _write_ops(out: list[str], doc, ops: tuple[_Op, ...], size: float) -> None:
         if glyph is None:
             write(op)
             continue
-        found = encoded.get(glyph)
-        if found is None:  # the first glyph of this line new to the document
-            _encode_new_glyphs(ops, encoded, doc)
-            found = encoded[glyph]
-        font_name, show = found
+        font_name, show = encoded[glyph]
         if font_name != current_font:
             write(f"{font_name} {size_s} Tf")
             current_font = font_name
         write(op + show)
 
 
-def _encode_new_glyphs(ops: tuple[_Op, ...], encoded: dict, doc) -> None:
-    """Remember, for the glyphs of ``ops`` that ``doc`` has not used yet, the PDF font name of
-    their subset and the operator that shows them (ReportLab assigns subsets and bytes per
-    document, in the order of first use): one ``splitString`` per font for the whole line."""
-    new: dict[FontFace, dict[_Glyph, None]] = {}  # face -> its new glyphs, in order of use
-    for glyph, _op in ops:
-        if glyph is not None and glyph not in encoded:
-            new.setdefault(glyph[0], {})[glyph] = None
-    for face, glyphs in new.items():
-        keys = iter(glyphs)
-        text = "".join(chr(code) for _face, code in glyphs)
-        for subset, data in face.ttf.splitString(text, doc):
-            font_name = face.ttf.getSubsetInternalName(subset, doc)
+def _ask(doc, face: FontFace, codes: str) -> tuple[tuple[tuple[int, bytes], ...], tuple[str, ...]]:
+    """ReportLab's subsets and bytes for ``codes`` of ``face`` in ``doc`` (assigned on first
+    use), and the PDF font names of those subsets."""
+    split = tuple(face.ttf.splitString(codes, doc))
+    return split, tuple(face.ttf.getSubsetInternalName(subset, doc) for subset, _data in split)
+
+
+def _encode_new_glyphs(glyphs, doc) -> tuple[_Encoding, tuple[_Request, ...]]:
+    """Have ``doc`` encode ``glyphs`` (used by a line, new to the document, in order of first
+    use): the PDF font name of their subset and the operator that shows each; and what was
+    asked of ReportLab. ReportLab assigns subsets and bytes per document, in the order of first
+    use: one ``splitString`` per font for the line."""
+    encoded = doc.__dict__.setdefault(_GLYPHS, {})
+    new: dict[FontFace, list[_Glyph]] = {}  # face -> its new glyphs, in order of use
+    for glyph in glyphs:
+        new.setdefault(glyph[0], []).append(glyph)
+    result, requests = [], []
+    for face, face_glyphs in new.items():
+        keys = iter(face_glyphs)
+        codes = "".join(chr(code) for _face, code in face_glyphs)
+        split, names = _ask(doc, face, codes)
+        requests.append((face, codes, split, names))
+        for (_subset, data), font_name in zip(split, names, strict=True):
             for byte in data:
-                encoded[next(keys)] = (font_name, f"<{byte:02x}> Tj")
+                glyph = next(keys)
+                encoded[glyph] = found = (font_name, f"<{byte:02x}> Tj")
+                result.append((glyph, found))
+    return tuple(result), tuple(requests)
