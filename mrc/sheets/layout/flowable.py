@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from reportlab.lib.colors import Color, black
 from reportlab.platypus import Flowable
 
-from .engine import Analysis, Line, Run, analyse, break_lines
+from .engine import LINES_CACHE_SIZE, Analysis, Line, Run, analyse, break_lines
 from .fonts import RENDER_LOCK, RTL_LANGS, FontFace, lang_key
 
 
@@ -274,9 +274,11 @@ _GLYPHS = "_mrc_layout_glyphs"
 _Encoding = tuple[tuple[_Glyph, tuple[str, str]], ...]  # glyph -> (PDF font name, shows it)
 _state_after: dict[tuple[int, _Encoding], int] = {}
 _state_numbers = itertools.count(1)
-STATES_REMEMBERED = 100_000
 # A line's writing at the states it was drawn at (a few: the same sheet for several centres).
 WRITINGS_PER_LINE = 8
+# As many states as the remembered writings can lead to (lines are remembered by the engine's
+# LINES_CACHE_SIZE): beyond, all are forgotten at once.
+STATES_REMEMBERED = WRITINGS_PER_LINE * LINES_CACHE_SIZE
 
 
 # What a line's new glyphs asked of ReportLab, per font: the code points, and the subsets and
