@@ -16,10 +16,12 @@ from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession
 from mrc.group_sessions.services import set_head_counts
 from mrc.partners.models import Partner
+from mrc.referrals.models import Referral
+from mrc.referrals.services import change_status
 from mrc.stats import rollup, services
 from mrc.stats.models import MonthlyFigure, MonthlyFiguresVersion
 from tests.conftest import centre
-from tests.test_stats import counsel, data, make_client, utc  # noqa: F401  (data: fixture)
+from tests.test_stats import counsel, data, make_client, refer, utc  # noqa: F401  (data: fixture)
 
 
 def without_zeros(counts: dict) -> dict:
@@ -270,3 +272,43 @@ def test_everyday_edits_that_change_no_figure_keep_the_months(data):
     assert version() == kept
     march_session.channel = "phone"
     assert version() == kept + 1
+
+
+def test_referral_statuses_at_a_ranges_end_are_kept_and_stay_true(data, monkeypatch):
+    lahore = centre("LHR")
+    period = services.Period.of(date(2026, 2, 1), [lahore], date(2026, 3, 1))
+
+    def kept() -> dict:
+        return {status: value for status, value in db.session.execute(
+            select(MonthlyFigure.key, MonthlyFigure.value).where(
+                MonthlyFigure.figure == rollup.REFERRAL_STATUS_AT_END,
+                MonthlyFigure.centre_id == lahore.id)) if status}
+
+    db.session.commit()
+    counted = rollup.counts(period, [lahore])["referral_status"]
+    db.session.commit()
+    assert counted == services.referral_status_at_month_end(period) == kept()
+    assert counted["made"] >= 1  # 12 March's referral, with no change by the end of March
+
+    # Accepted now, after the range's end: at its end it was still "made".
+    made = db.session.scalar(select(Referral).where(Referral.status == "made",
+                                                    Referral.centre_id == lahore.id))
+    change_status(Actor(data.lhr_counsellor), made, "accepted")
+    db.session.commit()
+    assert kept() == counted
+    recounts = []
+    real = services.referral_status_at_month_end_by_centre
+    monkeypatch.setattr(services, "referral_status_at_month_end_by_centre",
+                        lambda period: recounts.append(period) or real(period))
+    assert rollup.counts(period, [lahore])["referral_status"] == counted
+    assert recounts == []  # from the kept statuses
+    db.session.commit()
+
+    # A referral made in March (entered late): the kept statuses are dropped with the months.
+    refer(data.lhr_counsellor, made.client, made.partner, "legal_aid", utc(2026, 3, 14, 6),
+          "made")
+    db.session.commit()
+    assert kept() == {}
+    recounted = rollup.counts(period, [lahore])["referral_status"]
+    assert recounted == services.referral_status_at_month_end(period)
+    assert recounted["made"] == counted["made"] + 1

@@ -49,7 +49,11 @@ from mrc.stats.models import MonthlyFigure, MonthlyFiguresVersion
 COMPUTED = "computed"  # the marker row of a counted month
 GAP_FIGURES = ("counselled_clients_by_sex_age", "counselled_clients_by_destination")
 LAST_MONTH_FIGURES = ("follow_ups_overdue",)
-LIVE_FIGURES = ("referral_status",)
+# Referrals made in a range of months by their status at its end: kept per centre and range
+# (key the status, key2 the range's first month index, at its last month's index), see
+# _referral_status. Not a month's figure: never added up with them.
+REFERRAL_STATUS_AT_END = "referral_status_at_end"
+NOT_ADDED_UP = (COMPUTED, REFERRAL_STATUS_AT_END)
 # Figures whose key is a pair, and how to read the first part back.
 PAIRS = {"new_clients_by_sex_age", "counselled_clients_by_sex_age", "sessions_by_sex_age",
          "group_attendees_by_kind_sex", "group_head_counts_by_kind_sex", "referrals_by_partner",
@@ -148,10 +152,9 @@ def _ensure_version_row(connection, centre_id: int) -> None:
             pass
 
 
-def _store(centre_id: int, month: date, rows: list, counted_at_version: int) -> bool:
-    """Keep the rows of a counted month, unless the centre's records changed meanwhile;
-    whether they were kept."""
-    index = month_index(month)
+def _keep(centre_id: int, counted_at_version: int, replaced, rows: list[dict]) -> bool:
+    """Replace the centre's figures matching the conditions ``replaced`` by ``rows``, unless
+    the centre's records changed since they were counted; whether they were kept."""
     try:
         with db.engine.begin() as connection:
             _ensure_version_row(connection, centre_id)
@@ -163,14 +166,34 @@ def _store(centre_id: int, month: date, rows: list, counted_at_version: int) -> 
             if _version(connection, centre_id) != counted_at_version:
                 return False
             connection.execute(delete(_figures).where(_figures.c.centre_id == centre_id,
-                                                      _figures.c.month_index == index))
-            connection.execute(insert(_figures), [
-                {"centre_id": centre_id, "month_index": index, "figure": figure, "key": key,
-                 "key2": key2, "gap": gap, "value": value}
-                for figure, key, key2, gap, value in [*rows, (COMPUTED, "", "", 0, 1)]])
+                                                      *replaced))
+            connection.execute(insert(_figures), rows)
     except IntegrityError:  # kept at the same moment by another request: theirs stays
         return False
     return True
+
+
+def _store(centre_id: int, month: date, rows: list, counted_at_version: int) -> bool:
+    """Keep the rows of a counted month, unless the centre's records changed meanwhile;
+    whether they were kept."""
+    index = month_index(month)
+    return _keep(centre_id, counted_at_version,
+                 [_figures.c.month_index == index, _figures.c.figure != REFERRAL_STATUS_AT_END],
+                 [{"centre_id": centre_id, "month_index": index, "figure": figure, "key": key,
+                   "key2": key2, "gap": gap, "value": value}
+                  for figure, key, key2, gap, value in [*rows, (COMPUTED, "", "", 0, 1)]])
+
+
+def _store_referral_status(centre_id: int, first: int, last: int, statuses: dict,
+                           counted_at_version: int) -> bool:
+    """Keep the referral statuses at the end of the range ``first``..``last`` (month
+    indexes), with a marker row of no status (a range may have no referral)."""
+    return _keep(centre_id, counted_at_version,
+                 [_figures.c.month_index == last, _figures.c.figure == REFERRAL_STATUS_AT_END,
+                  _figures.c.key2 == str(first)],
+                 [{"centre_id": centre_id, "month_index": last, "figure": REFERRAL_STATUS_AT_END,
+                   "key": status, "key2": str(first), "gap": 0, "value": value}
+                  for status, value in [*statuses.items(), ("", 0)]])
 
 
 def forget(connection, centre_id: int, from_month_index: int = 0) -> None:
@@ -295,7 +318,7 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
     kept = db.session.execute(
         select(figure, MonthlyFigure.key, MonthlyFigure.key2, func.sum(MonthlyFigure.value))
         .where(MonthlyFigure.centre_id.in_([centre.id for centre in centres]),
-               index.between(first, last), figure != COMPUTED,
+               index.between(first, last), figure.not_in(NOT_ADDED_UP),
                or_(figure.not_in(GAP_FIGURES), MonthlyFigure.gap > index - first),
                or_(figure.not_in(LAST_MONTH_FIGURES), index == last),
                # Months counted above, maybe kept meanwhile by another request.
@@ -312,13 +335,50 @@ def counts(period: services.Period, centres: list[Centre]) -> dict[str, dict]:
         for name, key, key2, gap, value in rows:
             if _counts_apply(name, month_index(month), gap, first, last):
                 _add(result, name, key, key2, value)
-    result["referral_status"] = services.referral_status_at_month_end(period)
+    result["referral_status"], statuses_to_keep = _referral_status(
+        period, centres, {centre.id for centre, month in ended if month == last_month})
     # Not while this session has written or holds the write lock: the other connection
     # would wait for it.
     if not (db.session.info.get(WROTE) or holds_sqlite_write_lock(db.session.connection())):
         for centre, month, version, rows in to_keep:
             _store(centre.id, month, rows, version)
+        for centre_id, statuses, version in statuses_to_keep:
+            _store_referral_status(centre_id, first, last, statuses, version)
     return result
+
+
+def _referral_status(period: services.Period, centres: list[Centre], ended: set[int]
+                     ) -> tuple[dict, list[tuple[int, dict, int]]]:
+    """Referrals made in ``period`` by their status at its end, of all ``centres``; and, for
+    the centres whose period has ``ended`` but whose statuses were not kept, (centre id,
+    statuses, version) to keep.
+
+    Once the period has ended its statuses stay true: a later change of status is recorded
+    with the status it changed from (see ``services.referral_status_at_month_end``). A change
+    to a record of the period's months drops them with the months (``forget``).
+    """
+    first, last = month_index(period.month), month_index(period.end_month)
+    kept: dict[int, dict] = {}
+    if ended:
+        for centre_id, status, value in db.session.execute(
+                select(MonthlyFigure.centre_id, MonthlyFigure.key, MonthlyFigure.value)
+                .where(MonthlyFigure.figure == REFERRAL_STATUS_AT_END,
+                       MonthlyFigure.centre_id.in_(ended), MonthlyFigure.month_index == last,
+                       MonthlyFigure.key2 == str(first))):
+            kept.setdefault(centre_id, {})[status] = value
+    missing = [centre.id for centre in centres if centre.id not in kept]
+    versions = {centre_id: _version(db.session, centre_id)  # before counting: see _keep
+                for centre_id in missing if centre_id in ended}
+    counted = services.referral_status_at_month_end_by_centre(services.Period(
+        period.month, {centre_id: period.bounds[centre_id] for centre_id in missing},
+        period.last_month)) if missing else {}
+    total: dict[str, int] = {}
+    for statuses in (*kept.values(), *counted.values()):
+        for status, value in statuses.items():
+            if status:  # not the marker
+                total[status] = total.get(status, 0) + value
+    return total, [(centre_id, counted.get(centre_id, {}), version)
+                   for centre_id, version in versions.items()]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,7 +497,7 @@ def _kept_rows(centre_id: int, index: int) -> set[tuple]:
         select(MonthlyFigure.figure, MonthlyFigure.key, MonthlyFigure.key2, MonthlyFigure.gap,
                MonthlyFigure.value)
         .where(MonthlyFigure.centre_id == centre_id, MonthlyFigure.month_index == index,
-               MonthlyFigure.figure != COMPUTED)).all())
+               MonthlyFigure.figure.not_in(NOT_ADDED_UP))).all())
 
 
 def _ended_months() -> list[tuple[Centre, date]]:

@@ -137,6 +137,9 @@ class Period:
         """
         if not self.bounds:
             return false()
+        if len(self.bounds) == 1:
+            (centre_id, (start, end)), = self.bounds.items()
+            return and_(centre_column == centre_id, column >= start, column < end)
         starts, ends = zip(*self.bounds.values(), strict=True)
         return and_(
             centre_column.in_(list(self.bounds)), column >= min(starts), column < max(ends),
@@ -156,6 +159,9 @@ class Period:
         envelope in front, as in ``within``)."""
         if not self.bounds:
             return false()
+        if len(self.bounds) == 1:
+            (centre_id, (_start, end)), = self.bounds.items()
+            return and_(centre_column == centre_id, column >= end)
         return and_(
             centre_column.in_(list(self.bounds)),
             column >= min(end for _start, end in self.bounds.values()),
@@ -332,8 +338,8 @@ def referrals_by_service(period: Period) -> dict:
     )
 
 
-def referral_status_at_month_end(period: Period) -> dict:
-    """Referrals made in the month, by their status at the month's end.
+def _statuses_at_month_end(period: Period):
+    """The centre and the status at the month's end of each referral made in the month.
 
     Every change of status is recorded with the status it changed from
     (``mrc.referrals.services.change_status``), so the status at the month's end is the one the
@@ -350,12 +356,29 @@ def referral_status_at_month_end(period: Period) -> dict:
         .limit(1)
         .scalar_subquery()
     )
-    statuses = (
-        select(func.coalesce(status_before_first_later_change, Referral.status).label("status"))
+    return (
+        select(Referral.centre_id,
+               func.coalesce(status_before_first_later_change, Referral.status).label("status"))
         .where(_referrals_made(period))
         .subquery()
     )
+
+
+def referral_status_at_month_end(period: Period) -> dict:
+    """Referrals made in the month, by their status at the month's end."""
+    statuses = _statuses_at_month_end(period)
     return _counts(select(statuses.c.status, func.count()).group_by(statuses.c.status))
+
+
+def referral_status_at_month_end_by_centre(period: Period) -> dict[int, dict]:
+    """``referral_status_at_month_end`` of each centre: {centre id: {status: count}}."""
+    statuses = _statuses_at_month_end(period)
+    result: dict[int, dict] = {}
+    for (centre_id, status), count in _counts(
+            select(statuses.c.centre_id, statuses.c.status, func.count())
+            .group_by(statuses.c.centre_id, statuses.c.status)).items():
+        result.setdefault(centre_id, {})[status] = count
+    return result
 
 
 def referrals_completed(period: Period) -> int:
