@@ -26,10 +26,12 @@ known, otherwise ``activity year - birth_year``; "unknown" when neither is known
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -683,18 +685,44 @@ def _counts_of(periods: list[Period], centres: list[Centre]) -> list[dict[str, d
     return [counted[(period.month, period.end_month)] for period in periods]
 
 
+def _label_key(label):
+    """What a lazy label's text depends on (besides the language), hashable; the label itself
+    when it is not lazy."""
+    if isinstance(label, LazyString):
+        return (label._func, label._args,
+                tuple(sorted((name, _label_key(value)) for name, value in label._kwargs.items())))
+    return label
+
+
+@lru_cache(maxsize=4096)
+def _translated(locale: str, key) -> str:
+    if not isinstance(key, tuple):
+        return str(key)
+    func, args, kwargs = key
+    return str(func(*args, **{name: _translated(locale, value) for name, value in kwargs}))
+
+
+def _text(label) -> str:
+    """``label`` in the user's language, remembered per language: the tables name their rows
+    with the same few hundred labels on every view, and each translation through Flask-Babel
+    looks up its request context three times (two thirds of building the tables)."""
+    if not isinstance(label, LazyString):
+        return str(label)
+    return _translated(str(get_locale()), _label_key(label))
+
+
 def _row(label, results, key, level=1, code=None) -> Row:
-    return Row(str(label), *(result.get(key, 0) for result in results), level=level,
+    return Row(_text(label), *(result.get(key, 0) for result in results), level=level,
                code=str(key) if code is None else code)
 
 
 def _sum_row(label, results, keys, level=0, code="total") -> Row:
-    return Row(str(label), *(sum(result.get(key, 0) for key in keys) for result in results),
+    return Row(_text(label), *(sum(result.get(key, 0) for key in keys) for result in results),
                level=level, code=code)
 
 
 def _total_row(results) -> Row:
-    return Row(str(_l("Total")), *(sum(r.values()) for r in results), level=0, code="total")
+    return Row(_text(_l("Total")), *(sum(r.values()) for r in results), level=0, code="total")
 
 
 def _sex_age_table(key, title, results) -> Table:
