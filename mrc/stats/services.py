@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, get_locale
@@ -685,21 +686,29 @@ def _counts_of(periods: list[Period], centres: list[Centre]) -> list[dict[str, d
     return [counted[(period.month, period.end_month)] for period in periods]
 
 
+class _LabelKey(NamedTuple):
+    """What a lazy label's text depends on besides the language: its gettext call, hashable
+    (lazy arguments as their own keys)."""
+
+    func: object
+    args: tuple
+    kwargs: tuple
+
+
 def _label_key(label):
-    """What a lazy label's text depends on (besides the language), hashable; the label itself
-    when it is not lazy."""
+    """``label``'s key when it is lazy; any other value as it is."""
     if isinstance(label, LazyString):
-        return (label._func, label._args,
-                tuple(sorted((name, _label_key(value)) for name, value in label._kwargs.items())))
+        return _LabelKey(label._func, label._args, tuple(sorted(
+            (name, _label_key(value)) for name, value in label._kwargs.items())))
     return label
 
 
 @lru_cache(maxsize=4096)
-def _translated(locale: str, key) -> str:
-    if not isinstance(key, tuple):
-        return str(key)
-    func, args, kwargs = key
-    return str(func(*args, **{name: _translated(locale, value) for name, value in kwargs}))
+def _translated(locale: str, key: _LabelKey) -> str:
+    """The text of a lazy label in ``locale`` (the current one when first asked)."""
+    return str(key.func(*key.args, **{
+        name: _translated(locale, value) if isinstance(value, _LabelKey) else value
+        for name, value in key.kwargs}))
 
 
 def _text(label) -> str:
