@@ -33,7 +33,22 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 
 from mrc.actor import Actor
@@ -45,6 +60,7 @@ from mrc.clients.choices import MIGRATION_STATUS, SEX
 from mrc.clients.models import Client
 from mrc.counselling.choices import CHANNELS, TOPICS
 from mrc.counselling.models import CounsellingSession
+from mrc.database import UTCDateTime
 from mrc.extensions import db
 from mrc.group_sessions.choices import AGE_GROUPS, AGE_UNKNOWN_LABEL
 from mrc.group_sessions.choices import KINDS as GROUP_KINDS
@@ -100,14 +116,37 @@ def months_between(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
+# The centre and bounds of a one-centre period in statements built once for every such period
+# (``Period.one_centre_placeholder``); their values are ``Period.parameters``.
+_CENTRE = bindparam("period_centre", type_=Integer)
+_START = bindparam("period_start", type_=UTCDateTime())
+_END = bindparam("period_end", type_=UTCDateTime())
+_NEXT_MONTH = bindparam("period_next_month", type_=Date)
+
+
 @dataclass(frozen=True)
 class Period:
     """Local-calendar months ``month`` through ``last_month`` (None: one month) for a set of
     centres: per centre, its [start, end) in UTC."""
 
-    month: date
+    month: date | None
     bounds: dict[int, tuple[datetime, datetime]]
     last_month: date | None = None
+
+    @classmethod
+    def one_centre_placeholder(cls) -> "Period":
+        """A period of one centre whose centre, bounds and next month are bind parameters
+        without values: a statement built from it runs for any one-centre period given that
+        period's ``parameters`` (and fails, rather than counting another period, if any of
+        them is missing)."""
+        return cls(month=None, bounds={_CENTRE: (_START, _END)})
+
+    @property
+    def parameters(self) -> dict:
+        """The values of a one-centre period's bind parameters (``one_centre_placeholder``)."""
+        (centre_id, (start, end)), = self.bounds.items()
+        return {_CENTRE.key: centre_id, _START.key: start, _END.key: end,
+                _NEXT_MONTH.key: self.next_month}
 
     @classmethod
     def of(cls, month: date, centres: list[Centre], last_month: date | None = None
@@ -127,8 +166,10 @@ class Period:
         return self.last_month or self.month
 
     @property
-    def next_month(self) -> date:
-        """The first month after the period."""
+    def next_month(self):
+        """The first month after the period (a bind parameter in the placeholder)."""
+        if self.month is None:
+            return _NEXT_MONTH
         return add_months(self.end_month, 1)
 
     def within(self, centre_column, column):
@@ -180,11 +221,14 @@ class Period:
         ])
 
     def of_centres(self, centre_column):
+        if len(self.bounds) == 1:
+            return centre_column == next(iter(self.bounds))
         return centre_column.in_(list(self.bounds))
 
 
 # ---------------------------------------------------------------------------------------------
-# The aggregate queries of one period. Each returns {key: count}.
+# The aggregate queries of one period: each figure is a SELECT of (key..., count), and all of
+# them are sent as one statement (``live_counts``).
 # ---------------------------------------------------------------------------------------------
 
 def _counts(statement) -> dict:
@@ -196,17 +240,15 @@ def _counts(statement) -> dict:
     return result
 
 
-def _by_sex_age(statement) -> dict:
-    """Count the rows of ``statement`` (columns sex, age_group) by sex and age group.
+def _by_sex_age(statement):
+    """SQL: the rows of ``statement`` (columns sex, age_group) counted by sex and age group.
 
     Grouping happens in an outer query on the subquery's columns, so the age-group CASE with
     its bound parameters is not repeated in GROUP BY (PostgreSQL would not match it).
     """
     rows = statement.subquery()
-    return _counts(
-        select(rows.c.sex, rows.c.age_group, func.count())
-        .group_by(rows.c.sex, rows.c.age_group)
-    )
+    return (select(rows.c.sex, rows.c.age_group, func.count())
+            .group_by(rows.c.sex, rows.c.age_group))
 
 
 def _registered(period: Period):
@@ -216,13 +258,26 @@ def _registered(period: Period):
                 Client.merged_into_id.is_(None))
 
 
-def new_clients_by_sex_age(period: Period) -> dict:
+def _new_clients_by_sex_age(period: Period):
     return _by_sex_age(
         select(Client.sex,
                age_group(Client.created_at, Client.date_of_birth, Client.birth_year)
                .label("age_group"))
         .where(_registered(period))
     )
+
+
+def _new_clients_by_migration_status(period: Period):
+    return (select(Client.migration_status, func.count(Client.id))
+            .where(_registered(period))
+            .group_by(Client.migration_status))
+
+
+def _new_clients_by_destination(period: Period):
+    """Destination country code ("" when not stated)."""
+    return (select(Client.destination_country, func.count(Client.id))
+            .where(_registered(period))
+            .group_by(Client.destination_country))
 
 
 # Counselling sessions carry the client's sex, age group on the day, destination and previous
@@ -240,105 +295,97 @@ def _first_of_period(period: Period):
                period.before_start(_session.centre_id, _session.client_previous_session_at))
 
 
-def counselled_clients_by_sex_age(period: Period) -> dict:
+def _counselled_clients_by_sex_age(period: Period):
     """Unique clients counselled, aged at their first session of the month."""
-    return _counts(
-        select(_session.client_sex, _session.client_age_group, func.count())
-        .where(_held(period), _first_of_period(period))
-        .group_by(_session.client_sex, _session.client_age_group)
-    )
+    return (select(_session.client_sex, _session.client_age_group, func.count())
+            .where(_held(period), _first_of_period(period))
+            .group_by(_session.client_sex, _session.client_age_group))
 
 
-def sessions_by_sex_age(period: Period) -> dict:
-    return _counts(
-        select(_session.client_sex, _session.client_age_group, func.count())
-        .where(_held(period))
-        .group_by(_session.client_sex, _session.client_age_group)
-    )
+def _counselled_clients_by_destination(period: Period):
+    """Unique clients counselled by destination country code ("" when not stated)."""
+    return (select(_session.client_destination, func.count())
+            .where(_held(period), _first_of_period(period))
+            .group_by(_session.client_destination))
 
 
-def sessions_by_channel(period: Period) -> dict:
-    return _counts(
-        select(_session.channel, func.count())
-        .where(_held(period))
-        .group_by(_session.channel)
-    )
+def _sessions_by_sex_age(period: Period):
+    return (select(_session.client_sex, _session.client_age_group, func.count())
+            .where(_held(period))
+            .group_by(_session.client_sex, _session.client_age_group))
 
 
-def sessions_by_topic(period: Period) -> dict:
-    """{topic code: sessions with that topic}.
+def _sessions_by_channel(period: Period):
+    return (select(_session.channel, func.count())
+            .where(_held(period))
+            .group_by(_session.channel))
 
-    The database counts the sessions of each combination of topics (GROUP BY the stored
-    codes: a few hundred combinations however many sessions); each combination's count is then
-    added to each of its topics. A session with three topics counts once under each.
-    """
+
+def _sessions_by_topic_combination(period: Period):
+    """Sessions by their combination of topics (GROUP BY the stored codes: a few hundred
+    combinations however many sessions); ``_by_topic`` adds each to each of its topics."""
+    return (select(_session.topics, func.count())
+            .where(_held(period))
+            .group_by(_session.topics))
+
+
+def _by_topic(by_combination: dict) -> dict:
+    """{topic code: sessions with that topic}: a session with three topics counts once under
+    each."""
     by_topic: dict[str, int] = {}
-    for combination, count in _counts(
-        select(_session.topics, func.count()).where(_held(period)).group_by(_session.topics)
-    ).items():
+    for combination, count in by_combination.items():
         for code in set((combination or "").split()):
             by_topic[code] = by_topic.get(code, 0) + count
     return by_topic
 
 
-def group_sessions_by_kind(period: Period) -> dict:
-    return _counts(
-        select(GroupSession.kind, func.count(GroupSession.id))
-        .where(period.within(GroupSession.centre_id, GroupSession.starts_at))
-        .group_by(GroupSession.kind)
-    )
+def _group_sessions_by_kind(period: Period):
+    return (select(GroupSession.kind, func.count(GroupSession.id))
+            .where(period.within(GroupSession.centre_id, GroupSession.starts_at))
+            .group_by(GroupSession.kind))
 
 
-def group_attendees_by_kind_sex(period: Period) -> dict:
+def _group_attendees_by_kind_sex(period: Period):
     """Registered attendees (clients) by session kind and sex."""
-    return _counts(
-        select(GroupSession.kind, Client.sex, func.count(GroupSessionAttendee.id))
-        .join(GroupSession, GroupSession.id == GroupSessionAttendee.group_session_id)
-        .join(Client, Client.id == GroupSessionAttendee.client_id)
-        .where(period.within(GroupSession.centre_id, GroupSession.starts_at))
-        .group_by(GroupSession.kind, Client.sex)
-    )
+    return (select(GroupSession.kind, Client.sex, func.count(GroupSessionAttendee.id))
+            .join(GroupSession, GroupSession.id == GroupSessionAttendee.group_session_id)
+            .join(Client, Client.id == GroupSessionAttendee.client_id)
+            .where(period.within(GroupSession.centre_id, GroupSession.starts_at))
+            .group_by(GroupSession.kind, Client.sex))
 
 
-def group_head_counts_by_kind_sex(period: Period) -> dict:
+def _group_head_counts_by_kind_sex(period: Period):
     """People counted without registering, by session kind and sex."""
-    return _counts(
-        select(GroupSession.kind, GroupSessionHeadCount.sex, func.sum(GroupSessionHeadCount.count))
-        .join(GroupSession, GroupSession.id == GroupSessionHeadCount.group_session_id)
-        .where(period.within(GroupSession.centre_id, GroupSession.starts_at))
-        .group_by(GroupSession.kind, GroupSessionHeadCount.sex)
-    )
+    return (select(GroupSession.kind, GroupSessionHeadCount.sex,
+                   func.sum(GroupSessionHeadCount.count))
+            .join(GroupSession, GroupSession.id == GroupSessionHeadCount.group_session_id)
+            .where(period.within(GroupSession.centre_id, GroupSession.starts_at))
+            .group_by(GroupSession.kind, GroupSessionHeadCount.sex))
 
 
 def _referrals_made(period: Period):
     return period.within(Referral.centre_id, Referral.created_at)
 
 
-def referrals_by_partner_kind(period: Period) -> dict:
-    return _counts(
-        select(Partner.kind, func.count(Referral.id))
-        .join(Partner, Partner.id == Referral.partner_id)
-        .where(_referrals_made(period))
-        .group_by(Partner.kind)
-    )
+def _referrals_by_partner_kind(period: Period):
+    return (select(Partner.kind, func.count(Referral.id))
+            .join(Partner, Partner.id == Referral.partner_id)
+            .where(_referrals_made(period))
+            .group_by(Partner.kind))
 
 
-def referrals_by_partner(period: Period) -> dict:
-    """{(partner id, partner name): count}."""
-    return _counts(
-        select(Partner.id, Partner.name, func.count(Referral.id))
-        .join(Partner, Partner.id == Referral.partner_id)
-        .where(_referrals_made(period))
-        .group_by(Partner.id, Partner.name)
-    )
+def _referrals_by_partner(period: Period):
+    """Keys (partner id, partner name)."""
+    return (select(Partner.id, Partner.name, func.count(Referral.id))
+            .join(Partner, Partner.id == Referral.partner_id)
+            .where(_referrals_made(period))
+            .group_by(Partner.id, Partner.name))
 
 
-def referrals_by_service(period: Period) -> dict:
-    return _counts(
-        select(Referral.service, func.count(Referral.id))
-        .where(_referrals_made(period))
-        .group_by(Referral.service)
-    )
+def _referrals_by_service(period: Period):
+    return (select(Referral.service, func.count(Referral.id))
+            .where(_referrals_made(period))
+            .group_by(Referral.service))
 
 
 def _statuses_at_month_end(period: Period):
@@ -367,10 +414,14 @@ def _statuses_at_month_end(period: Period):
     )
 
 
+def _referral_status_at_month_end(period: Period):
+    statuses = _statuses_at_month_end(period)
+    return select(statuses.c.status, func.count()).group_by(statuses.c.status)
+
+
 def referral_status_at_month_end(period: Period) -> dict:
     """Referrals made in the month, by their status at the month's end."""
-    statuses = _statuses_at_month_end(period)
-    return _counts(select(statuses.c.status, func.count()).group_by(statuses.c.status))
+    return _counts(_referral_status_at_month_end(period))
 
 
 def referral_status_at_month_end_by_centre(period: Period) -> dict[int, dict]:
@@ -384,66 +435,132 @@ def referral_status_at_month_end_by_centre(period: Period) -> dict[int, dict]:
     return result
 
 
-def referrals_completed(period: Period) -> int:
+def _referrals_completed(period: Period):
     """Referrals marked completed during the month (whenever they were made)."""
     change = ReferralStatusChange
-    return int(db.session.scalar(
-        select(func.count(func.distinct(change.referral_id)))
-        .where(change.to_status == "completed", period.within(change.centre_id, change.changed_at))
-    ) or 0)
+    return (select(func.count(func.distinct(change.referral_id)))
+            .where(change.to_status == "completed",
+                   period.within(change.centre_id, change.changed_at)))
 
 
-def follow_ups(period: Period) -> dict:
-    """{"done": follow-ups marked done in the month, "overdue": open at month end and due before
-    the month's last day ended}.
+def _follow_ups(period: Period, where, when=None):
+    """SQL: the follow-ups of the period's centres matching ``where`` (and ``when``)."""
+    counted = func.count() if when is None else func.coalesce(
+        func.sum(case((when, 1), else_=0)), 0)
+    return (select(counted).where(period.of_centres(_session.centre_id), where)
+            .scalar_subquery())
 
-    Three counts over the (centre, done at) index: done in the month; never done; done after
-    the month's end, so that only open and late follow-ups are read, not every one ever due.
-    The due-date conditions are tested on those rows (in CASE, not WHERE: in WHERE, SQLite's
-    planner would range over the due-date index instead, i.e. over every follow-up ever due).
+
+def _follow_ups_done(period: Period):
+    """Follow-ups marked done in the month."""
+    return select(_follow_ups(period, period.within(_session.centre_id,
+                                                    _session.follow_up_done_at)))
+
+
+def _follow_ups_overdue(period: Period):
+    """Follow-ups open at the month's end and due before its last day ended.
+
+    Two counts over the (centre, done at) index: never done, and done after the month's end,
+    so that only open and late follow-ups are read, not every one ever due. The due-date
+    conditions are tested on those rows (in CASE, not WHERE: in WHERE, SQLite's planner would
+    range over the due-date index instead, i.e. over every follow-up ever due).
     """
-    session = CounsellingSession
-    due = and_(session.follow_up_on < period.next_month,
-               period.before_end(session.centre_id, session.held_at))
-
-    def count(where, when=None):
-        counted = func.count() if when is None else func.coalesce(
-            func.sum(case((when, 1), else_=0)), 0)
-        return select(counted).where(period.of_centres(session.centre_id), where) \
-            .scalar_subquery()
-
-    row = db.session.execute(select(
-        count(period.within(session.centre_id, session.follow_up_done_at)),
-        count(and_(session.follow_up_done_at.is_(None), session.follow_up_on.is_not(None)), due),
-        count(period.at_or_after_end(session.centre_id, session.follow_up_done_at), due),
-    )).one()
-    return {"done": int(row[0] or 0), "overdue": int(row[1] or 0) + int(row[2] or 0)}
+    due = and_(_session.follow_up_on < period.next_month,
+               period.before_end(_session.centre_id, _session.held_at))
+    never_done = and_(_session.follow_up_done_at.is_(None), _session.follow_up_on.is_not(None))
+    done_late = period.at_or_after_end(_session.centre_id, _session.follow_up_done_at)
+    return select(_follow_ups(period, never_done, due) + _follow_ups(period, done_late, due))
 
 
-def new_clients_by_migration_status(period: Period) -> dict:
-    return _counts(
-        select(Client.migration_status, func.count(Client.id))
-        .where(_registered(period))
-        .group_by(Client.migration_status)
-    )
+def _sheets_printed_by_topic_language(period: Period):
+    """Copies of information sheets printed, by (topic, language)."""
+    return (select(SheetPrint.topic, SheetPrint.language, func.sum(SheetPrint.copies))
+            .where(period.within(SheetPrint.centre_id, SheetPrint.printed_at))
+            .group_by(SheetPrint.topic, SheetPrint.language))
 
 
-def new_clients_by_destination(period: Period) -> dict:
-    """{destination country code ("" when not stated): new clients}."""
-    return _counts(
-        select(Client.destination_country, func.count(Client.id))
-        .where(_registered(period))
-        .group_by(Client.destination_country)
-    )
+# Every count the tables are made of: {name: SELECT of (key..., count) for a period}. A figure
+# without keys is a single number, under the key "".
+FIGURES = {
+    "new_clients_by_sex_age": _new_clients_by_sex_age,
+    "new_clients_by_migration_status": _new_clients_by_migration_status,
+    "new_clients_by_destination": _new_clients_by_destination,
+    "counselled_clients_by_sex_age": _counselled_clients_by_sex_age,
+    "counselled_clients_by_destination": _counselled_clients_by_destination,
+    "sessions_by_sex_age": _sessions_by_sex_age,
+    "sessions_by_channel": _sessions_by_channel,
+    "sessions_by_topic": _sessions_by_topic_combination,  # read through _by_topic
+    "group_sessions_by_kind": _group_sessions_by_kind,
+    "group_attendees_by_kind_sex": _group_attendees_by_kind_sex,
+    "group_head_counts_by_kind_sex": _group_head_counts_by_kind_sex,
+    "referrals_by_partner_kind": _referrals_by_partner_kind,
+    "referrals_by_partner": _referrals_by_partner,  # (partner id, name): the id read as int
+    "referrals_by_service": _referrals_by_service,
+    "sheets_printed": _sheets_printed_by_topic_language,
+    "referrals_completed": _referrals_completed,
+    "follow_ups_done": _follow_ups_done,
+    "follow_ups_overdue": _follow_ups_overdue,
+    "referral_status": _referral_status_at_month_end,
+}
+# Counted only where asked for: the roll-up keeps statuses per range, not per month.
+WITH_STATUS_ONLY = ("referral_status",)
 
 
-def counselled_clients_by_destination(period: Period) -> dict:
-    """{destination country code ("" when not stated): unique clients counselled}."""
-    return _counts(
-        select(_session.client_destination, func.count())
-        .where(_held(period), _first_of_period(period))
-        .group_by(_session.client_destination)
-    )
+class _FiguresStatement(NamedTuple):
+    """Every figure of a period as one statement: rows (figure name, key, key2, count); and
+    how many of the keys each figure has."""
+
+    statement: object
+    key_counts: dict[str, int]
+
+
+def _as_text(column):
+    """The key column as text: every figure shares the key columns of one statement."""
+    return column if isinstance(column.type, String) else cast(column, String)
+
+
+def _figures_statement(period: Period, names: tuple[str, ...]) -> _FiguresStatement:
+    """The figures ``names`` of ``period`` as one UNION ALL: one statement instead of one per
+    figure (each statement costs its own round of SQLAlchemy work, more than most of these
+    counts cost the database)."""
+    parts, key_counts = [], {}
+    for name in names:
+        statement = FIGURES[name](period)
+        *keys, count = statement.selected_columns
+        key_counts[name] = len(keys)
+        keys = [_as_text(key) for key in keys] + [null(), null()]
+        parts.append(statement.with_only_columns(
+            literal(name, String).label("figure"), keys[0].label("key"),
+            keys[1].label("key2"), count.label("value"), maintain_column_froms=True))
+    return _FiguresStatement(union_all(*parts), key_counts)
+
+
+@lru_cache(maxsize=None)
+def _one_centre_statement(names: tuple[str, ...]) -> _FiguresStatement:
+    """``_figures_statement`` of any one-centre period, built once: the centre and the
+    period's bounds are bind parameters (``Period.parameters``)."""
+    return _figures_statement(Period.one_centre_placeholder(), names)
+
+
+def live_counts(period: Period, *, with_status: bool = True) -> dict[str, dict]:
+    """Every count the tables are made of, for ``period``, counted from the records:
+    {name: {key: count}} (a single number under the key "")."""
+    names = tuple(name for name in FIGURES if with_status or name not in WITH_STATUS_ONLY)
+    if len(period.bounds) == 1:
+        statement, key_counts = _one_centre_statement(names)
+        parameters = period.parameters
+    else:
+        statement, key_counts = _figures_statement(period, names)
+        parameters = {}
+    counts: dict[str, dict] = {name: {} for name in names}
+    for name, key, key2, value in db.session.execute(statement, parameters):
+        if key_counts[name] == 0:
+            key = ""
+        elif key_counts[name] == 2:
+            key = (int(key), key2) if name == "referrals_by_partner" else (key, key2)
+        counts[name][key] = int(value or 0)
+    counts["sessions_by_topic"] = _by_topic(counts["sessions_by_topic"])
+    return counts
 
 
 def top_destinations(counselled_by_destination: dict, limit: int = 10) -> list[str]:
@@ -451,15 +568,6 @@ def top_destinations(counselled_by_destination: dict, limit: int = 10) -> list[s
     code), from ``counselled_clients_by_destination``'s counts."""
     stated = [(count, code) for code, count in counselled_by_destination.items() if code]
     return [code for count, code in sorted(stated, key=lambda pair: (-pair[0], pair[1]))][:limit]
-
-
-def sheets_printed_by_topic_language(period: Period) -> dict:
-    """{(topic, language): copies of information sheets printed}."""
-    return _counts(
-        select(SheetPrint.topic, SheetPrint.language, func.sum(SheetPrint.copies))
-        .where(period.within(SheetPrint.centre_id, SheetPrint.printed_at))
-        .group_by(SheetPrint.topic, SheetPrint.language)
-    )
 
 
 def sheet_titles(language: str) -> dict[str, str]:
@@ -501,35 +609,6 @@ def changed_after(period: Period, since: datetime) -> dict[str, int]:
         "group_sessions": count(GroupSession, GroupSession.starts_at, attendee_added),
         "referrals": count(Referral, Referral.created_at),
     }
-
-
-def live_counts(period: Period, *, with_status: bool = True) -> dict[str, dict]:
-    """Every count the tables are made of, for ``period``, counted from the records:
-    {name: {key: count}} (a single number under the key "")."""
-    follow = follow_ups(period)
-    counts = {
-        "new_clients_by_sex_age": new_clients_by_sex_age(period),
-        "new_clients_by_migration_status": new_clients_by_migration_status(period),
-        "new_clients_by_destination": new_clients_by_destination(period),
-        "counselled_clients_by_sex_age": counselled_clients_by_sex_age(period),
-        "counselled_clients_by_destination": counselled_clients_by_destination(period),
-        "sessions_by_sex_age": sessions_by_sex_age(period),
-        "sessions_by_channel": sessions_by_channel(period),
-        "sessions_by_topic": sessions_by_topic(period),
-        "group_sessions_by_kind": group_sessions_by_kind(period),
-        "group_attendees_by_kind_sex": group_attendees_by_kind_sex(period),
-        "group_head_counts_by_kind_sex": group_head_counts_by_kind_sex(period),
-        "referrals_by_partner_kind": referrals_by_partner_kind(period),
-        "referrals_by_partner": referrals_by_partner(period),
-        "referrals_by_service": referrals_by_service(period),
-        "sheets_printed": sheets_printed_by_topic_language(period),
-        "referrals_completed": {"": referrals_completed(period)},
-        "follow_ups_done": {"": follow["done"]},
-        "follow_ups_overdue": {"": follow["overdue"]},
-    }
-    if with_status:
-        counts["referral_status"] = referral_status_at_month_end(period)
-    return counts
 
 
 def period_counts(period: Period, centres: list[Centre], *, reported: bool) -> dict[str, dict]:
