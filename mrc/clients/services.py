@@ -7,6 +7,7 @@ event and commits (or leaves nothing behind on error).
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
@@ -346,12 +347,24 @@ class KeySql:
         return " UNION ALL ".join(f"SELECT client_id, rank FROM ({part}) AS m{number}"  # nosec B608
                                   for number, part in enumerate(selects))
 
-    def subquery(self, sql: str, name: str):
-        """``sql`` (columns client_id, rank) as a FROM clause for SQLAlchemy statements."""
-        used = set(re.findall(r":(k\d+)\b", sql))
-        return (text(sql).bindparams(**{key: value for key, value in self.params.items()
-                                        if key in used})
-                .columns(client_id=Integer, rank=Integer).subquery(name))
+    @staticmethod
+    def subquery(sql: str, name: str):
+        """``sql`` (columns client_id, rank) as a FROM clause for SQLAlchemy statements; the
+        statement is executed with ``params``."""
+        return _key_subquery(sql, name)
+
+
+# Parsing the text for its parameters and binding their values each time was a tenth of a
+# duplicate check: the text of each shape of lookup is parsed once, the values are given when
+# the statement is executed. Values are never part of the text, so shapes are few.
+@lru_cache(maxsize=512)
+def _key_text(sql: str):
+    return text(sql)
+
+
+@lru_cache(maxsize=512)
+def _key_subquery(sql: str, name: str):
+    return _key_text(sql).columns(client_id=Integer, rank=Integer).subquery(name)
 
 
 def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
@@ -380,7 +393,7 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
                   f"{sql.conditions('k', lookup, centre_id, years)} "
                   f"LIMIT {sql.bind(limit)}) AS p{number})"
                   for number, lookup in enumerate(tied)]
-        counts.update(zip(tied, db.session.execute(text(f"SELECT {', '.join(probes)}"),
+        counts.update(zip(tied, db.session.execute(_key_text(f"SELECT {', '.join(probes)}"),
                                                    sql.params).one()))
     return [sorted(group, key=lambda lookup: (counts.get(lookup, 0), not lookup.exact))
             for group in groups]
@@ -392,12 +405,14 @@ class SearchPlan:
     about ``SEARCH_MATCH_LIMIT`` clients, rank 0 for the closest matches (the name as
     spelled, a reference, a phone or ID) and 1 for the others (sounding the same); the kind
     of search (for the audit summary); and, for callers that filter clients themselves, the
-    WHERE ``condition`` and ORDER BY (closest first, then most recently seen)."""
+    WHERE ``condition`` and ORDER BY (closest first, then most recently seen). A statement
+    using any of them is executed with ``parameters``."""
 
     matches: object
     kind: str
     condition: object
     order_by: list = field(default_factory=list)
+    parameters: dict = field(default_factory=dict)
 
 
 def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
@@ -428,7 +443,7 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
             sql.clients_with_keys([lookup], centre_id=centre_id, limit=limit)
             for lookup in lookups]), "matches")
         return SearchPlan(matches, "number", Client.id.in_(select(matches.c.client_id)),
-                          recent_first)
+                          recent_first, sql.params)
     words = name_words(term)
     if not words:
         return None
@@ -448,7 +463,7 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
         closest = sql.subquery(ranked[0], "closest")
         order_by = [case((Client.id.in_(select(closest.c.client_id)), 0), else_=1),
                     *recent_first]
-    return SearchPlan(matches, "name", condition, order_by)
+    return SearchPlan(matches, "name", condition, order_by, sql.params)
 
 
 class SearchResults(Pagination):
@@ -488,12 +503,14 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
     rows = db.session.execute(
         found.add_columns(func.count().over())
         .order_by(ranked.c.rank, Client.last_visit_at.desc(), Client.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
+        .offset((page - 1) * per_page).limit(per_page),
+        plan.parameters,
     ).all()
     if rows:
         total = rows[0][1]
     else:
-        total = db.session.scalar(select(func.count()).select_from(found.subquery()))
+        total = db.session.scalar(select(func.count()).select_from(found.subquery()),
+                                  plan.parameters)
     more = total > SEARCH_MATCH_LIMIT
     total = min(total, SEARCH_MATCH_LIMIT)
     result = SearchResults(items=[row[0] for row in rows], total=total, more=more, page=page,
@@ -616,7 +633,7 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
         statement = statement.where(Client.id != exclude_id)
     new = matching.Person.of(data)
     candidates = []
-    for client in db.session.scalars(statement):
+    for client in db.session.scalars(statement, sql.params):
         evidence = matching.score(new, matching.Person.of(client), new_phone_keys=phone_keys)
         if evidence.score >= matching.SHOW_FROM:
             candidates.append(DuplicateCandidate(client, evidence.reasons, evidence.score))

@@ -19,8 +19,8 @@ from mrc.centres.models import Centre
 from mrc.centres.services import centre_now
 from mrc.clients.models import Client
 from mrc.clients.services import search_plan
-from mrc.errors import FieldError
 from mrc.database import commit_keeping_loaded
+from mrc.errors import FieldError
 from mrc.extensions import db
 from mrc.group_sessions import choices
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
@@ -306,7 +306,7 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
         .order_by(*plan.order_by)
         .limit(limit)
     )
-    found = list(db.session.scalars(statement))
+    found = list(db.session.scalars(statement, plan.parameters))
     attending = set(db.session.scalars(
         select(GroupSessionAttendee.client_id).where(
             GroupSessionAttendee.group_session_id == group_session.id,
