@@ -7,8 +7,9 @@ collation and in time-zone handling; everything specific to one of them lives he
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, String, event, select
+from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_FILENAME = "mrc.sqlite3"
@@ -143,15 +144,20 @@ def holds_sqlite_write_lock(connection) -> bool:
 
 
 def commit_keeping_loaded(session, objects) -> None:
-    """Commit, then load ``objects`` again with one query per model: a commit expires every
-    object of the session, and a page reading a list of them afterwards would otherwise load
-    each one with a query of its own."""
-    ids_by_model: dict[type, list] = {}
-    for instance in objects:
-        ids_by_model.setdefault(type(instance), []).append(instance.id)
-    session.commit()
-    for model, ids in ids_by_model.items():
-        session.scalars(select(model).where(model.id.in_(ids))).all()
+    """Commit, keeping ``objects`` as loaded: a commit expires every object of the session,
+    and a page reading a list of them afterwards would load them all again. Everything else
+    expires as after any commit."""
+    current = session() if isinstance(session, scoped_session) else session
+    kept = {id(instance) for instance in objects}
+    expire_on_commit = current.expire_on_commit
+    current.expire_on_commit = False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = expire_on_commit
+    for instance in list(current.identity_map.values()):
+        if id(instance) not in kept:
+            current.expire(instance)
 
 
 def utcnow() -> datetime:

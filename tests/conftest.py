@@ -16,6 +16,7 @@ from mrc.auth.models import Role, User
 from mrc.auth.services import create_user
 from mrc.centres.models import Centre
 from mrc.centres.services import seed_centres
+from mrc.clients.services import key_rarity
 from mrc.extensions import db
 
 TEST_PASSWORD = "a quiet river at dawn 42"
@@ -100,6 +101,7 @@ def app(migrated_app):
         db.session.commit()
         seed_centres()
         migrated_app.config.update(FAST_TEST_SETTINGS)
+        key_rarity.clear()  # counts of another test's keys: every test starts as a new worker
         yield migrated_app
         db.session.rollback()
         db.session.remove()

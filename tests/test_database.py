@@ -94,3 +94,17 @@ def test_migrations_rebuild_tables_of_a_populated_sqlite_database(tmp_path):
             birth_year=1990, consent_services=True), confirmed_new=True)
         with db.engine.connect() as connection:
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_commit_keeping_loaded_keeps_what_it_is_given_and_expires_the_rest(app):
+    from mrc.centres.models import Centre
+    from mrc.database import commit_keeping_loaded
+
+    kept, other = db.session.scalars(db.select(Centre).order_by(Centre.code).limit(2)).all()
+    kept.phone = "+92 42 0000000"  # written by the commit, still readable after it
+    commit_keeping_loaded(db.session, [kept])
+    assert not inspect(kept).expired_attributes
+    assert inspect(other).expired_attributes  # read again when next used, as after any commit
+    assert db.session().expire_on_commit  # the next commit expires everything again
+    db.session.expire_all()
+    assert db.session.get(Centre, kept.id).phone == "+92 42 0000000"

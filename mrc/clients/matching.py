@@ -22,6 +22,7 @@ seeds; change them together with a run of it.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -133,7 +134,7 @@ def one_typo_apart(one: str, other: str) -> bool:
             and one[start + 1] == other[start] and one[start + 2:] == other[start + 2:])
 
 
-def _keys_within_one_typo(new_keys: list[str], old_keys: set[str]) -> bool:
+def _keys_within_one_typo(new_keys: tuple[str, ...], old_keys: set[str]) -> bool:
     """Every key of the new name is among the old ones, all but one exactly and that one one
     typing mistake away (from a key of 3 letters or more: "Beom" / "Begum"). Two words at
     least: one word one typo away from another is too often simply another name (Asim, Usman)."""
@@ -146,10 +147,14 @@ def _keys_within_one_typo(new_keys: list[str], old_keys: set[str]) -> bool:
                for old in old_keys)
 
 
-def _sound_forms(name: str) -> list[list[str]]:
-    """The sound keys of each reading of ``name`` (``search_keys.spelling_variants``)."""
-    return [keys for keys in (name_sound_keys(variant) for variant in spelling_variants(name))
-            if keys]
+@lru_cache(maxsize=4096)
+def _sound_forms(name: str) -> tuple[tuple[str, ...], ...]:
+    """The sound keys of each reading of ``name`` (``search_keys.spelling_variants``).
+
+    Kept for the names seen last: a duplicate check scores dozens of records against the same
+    new name, and common names come back in every check."""
+    return tuple(tuple(keys) for keys in (name_sound_keys(variant)
+                                          for variant in spelling_variants(name)) if keys)
 
 
 def _name_evidence(new: Person, old: Person) -> tuple[int, str] | None:

@@ -5,6 +5,9 @@ event and commits (or leaves nothing behind on error).
 """
 
 import re
+import threading
+import time as time_module
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
@@ -367,6 +370,50 @@ def _key_subquery(sql: str, name: str):
     return _key_text(sql).columns(client_id=Integer, rank=Integer).subquery(name)
 
 
+class _RarityMemory:
+    """How many keys each lookup matched when last counted, for an hour, for the lookups seen
+    last (one per worker process, shared by its threads).
+
+    Counts only choose which key drives a lookup (``rarest_first``): a count an hour old, or
+    one that the database has since outgrown, can make a lookup slower, never its result
+    different. Common names come back in search after search, and counting their keys again
+    was a fifth of a search by a common full name.
+    """
+
+    def __init__(self, size: int = 20_000, seconds: float = 3600.0):
+        self.size, self.seconds = size, seconds
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, limit: int) -> int | None:
+        """The count of ``key`` if it is known up to ``limit`` (an exact count below the
+        limit it was counted to, or counted to ``limit`` or beyond)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            count, counted_to, at = entry
+            if time_module.monotonic() - at > self.seconds:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+        return count if count < counted_to or counted_to >= limit else None
+
+    def put(self, key, count: int, counted_to: int) -> None:
+        with self._lock:
+            self._entries[key] = (count, counted_to, time_module.monotonic())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+key_rarity = _RarityMemory()
+
+
 def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
                  years: tuple[int, int] | None = None) -> list[list[KeyLookup]]:
     """Each group of lookups (the keys one client must all have) ordered by how many keys
@@ -374,7 +421,7 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
 
     Counting is index only and stops at a limit: first a low one; only when every key of a
     group reaches it (a name of common words only) are they counted again up to a higher one.
-    All groups are counted in one statement.
+    The keys not counted lately (``key_rarity``) are counted in one statement.
     """
     groups = [list(dict.fromkeys(group)) for group in groups]
     counts: dict[KeyLookup, int] = {}
@@ -387,14 +434,25 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
         reached = limit
         if not tied:
             break
+        to_count = []
+        for lookup in tied:
+            known = key_rarity.get((lookup, centre_id, years), limit)
+            if known is None:
+                to_count.append(lookup)
+            else:
+                counts[lookup] = known
+        if not to_count:
+            continue
         sql = KeySql()
         # Only aliases and bound-parameter names are formatted in; every value is bound.
         probes = [f"(SELECT count(*) FROM (SELECT 1 AS one FROM client_search_keys AS k WHERE "  # nosec B608
                   f"{sql.conditions('k', lookup, centre_id, years)} "
                   f"LIMIT {sql.bind(limit)}) AS p{number})"
-                  for number, lookup in enumerate(tied)]
-        counts.update(zip(tied, db.session.execute(_key_text(f"SELECT {', '.join(probes)}"),
-                                                   sql.params).one()))
+                  for number, lookup in enumerate(to_count)]
+        row = db.session.execute(_key_text(f"SELECT {', '.join(probes)}"), sql.params).one()
+        for lookup, count in zip(to_count, row, strict=True):
+            counts[lookup] = count
+            key_rarity.put((lookup, centre_id, years), count, limit)
     return [sorted(group, key=lambda lookup: (counts.get(lookup, 0), not lookup.exact))
             for group in groups]
 
@@ -557,6 +615,11 @@ def registered_today_count(actor: Actor) -> int:
 
 
 MAX_DUPLICATE_CANDIDATES = 10
+# What ``matching.score`` reads of a stored client (``matching.Person.of``), and the order.
+_SCORED_COLUMNS = (Client.id, Client.reference, Client.given_name, Client.family_name,
+                   Client.given_name_native, Client.family_name_native, Client.sex,
+                   Client.birth_year, Client.date_of_birth, Client.phone, Client.national_id,
+                   Client.district, Client.father_name)
 _GATHERED_PER_RULE = 50
 
 
@@ -626,19 +689,27 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
                               limit=_GATHERED_PER_RULE)
         for lookups, (_lookups, span) in zip(ordered, rules)
     ]), "gathered")
+    # Dozens of people are scored on the columns the score reads; only the few shown are
+    # loaded as records.
     statement = (scoped(Client, user)
+                 .with_only_columns(*_SCORED_COLUMNS)
                  .where(Client.id.in_(select(gathered.c.client_id)),
                         Client.anonymised_at.is_(None)))
     if exclude_id is not None:
         statement = statement.where(Client.id != exclude_id)
     new = matching.Person.of(data)
-    candidates = []
-    for client in db.session.scalars(statement, sql.params):
-        evidence = matching.score(new, matching.Person.of(client), new_phone_keys=phone_keys)
+    scored = []
+    for row in db.session.execute(statement, sql.params):
+        evidence = matching.score(new, matching.Person.of(row), new_phone_keys=phone_keys)
         if evidence.score >= matching.SHOW_FROM:
-            candidates.append(DuplicateCandidate(client, evidence.reasons, evidence.score))
-    candidates.sort(key=lambda c: (-c.score, c.client.reference))
-    shown = candidates[:MAX_DUPLICATE_CANDIDATES]
-    for candidate in shown:  # in the user's language, now that they are few
-        candidate.reasons = [str(reason) for reason in candidate.reasons]
-    return shown
+            scored.append((row.id, row.reference, evidence))
+    scored.sort(key=lambda candidate: (-candidate[2].score, candidate[1]))
+    scored = scored[:MAX_DUPLICATE_CANDIDATES]
+    if not scored:
+        return []
+    clients = {client.id: client for client in db.session.scalars(
+        scoped(Client, user).where(Client.id.in_([client_id for client_id, _r, _e in scored])))}
+    # The reasons in the user's language, now that they are few.
+    return [DuplicateCandidate(clients[client_id], [str(reason) for reason in evidence.reasons],
+                               evidence.score)
+            for client_id, _reference, evidence in scored if client_id in clients]
