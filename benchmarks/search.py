@@ -25,6 +25,7 @@ import time
 from common import benchmark_app, fresh_schema, percentile, run_raw
 from flask_migrate import upgrade
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import joinedload
 
 from mrc.actor import Actor
 from mrc.auth.models import Role, User
@@ -148,11 +149,15 @@ def main() -> None:
         db.session.remove()  # nothing of the preparation stays in the session
 
         def as_a_request(call):
-            """``call(actor, argument)`` as a request makes it: a new session, the user
-            loaded by id (as Flask-Login does), the call, its commit."""
+            """``call(actor, argument)`` as a request makes it: a new session, the user and
+            their centre loaded in one statement (as the session loader,
+            ``mrc.auth.services.user_for_session``, loads them with the session row), the
+            call, its commit."""
             def run(argument):
                 db.session.remove()
-                call(Actor(db.session.get(User, counsellor_id), "benchmark"), argument)
+                user = db.session.scalar(select(User).options(joinedload(User.centre))
+                                         .where(User.id == counsellor_id))
+                call(Actor(user, "benchmark"), argument)
             return run
 
         search = as_a_request(

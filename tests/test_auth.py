@@ -266,3 +266,22 @@ def test_user_form_shows_password_policy_error_beside_field(client, staff):
     )
     text = response.get_data(as_text=True)
     assert 'id="password-error"' in text and "too common" in text
+
+
+def test_a_signed_in_request_reads_its_session_user_and_centre_in_one_statement(client, staff):
+    from sqlalchemy import event
+
+    login(client, staff.lhr_counsellor)
+    client.get("/account/password")  # the session's last-seen time is fresh: no write below
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/account/password")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert page.status_code == 200 and ">LHR<" in page.get_data(as_text=True)  # the centre
+    reads = [sql for sql in statements if sql.startswith("SELECT")]
+    assert len(reads) == 1, reads
+    assert "FROM user_sessions" in reads[0] and "JOIN users" in reads[0] \
+        and "JOIN centres" in reads[0]
