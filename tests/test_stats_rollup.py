@@ -242,6 +242,29 @@ def test_the_check_finds_and_drops_a_kept_month_that_differs(data, runner):
         MonthlyFigure.centre_id == centre("LHR").id, MonthlyFigure.month_index >= march)) == 0
 
 
+def test_the_check_finds_and_drops_kept_referral_statuses_that_differ(data, runner):
+    lahore = centre("LHR")
+    period = services.Period.of(date(2026, 2, 1), [lahore], date(2026, 3, 1))
+    db.session.commit()
+    rollup.counts(period, [lahore])  # keeps the months and the range's statuses
+    db.session.commit()
+    result = runner.invoke(args=["mrc", "statistics-months", "--check"])
+    assert result.exit_code == 0 and "0 of 1 kept ranges' referral statuses" in result.output
+    # As if a change of status had slipped past the roll-up.
+    made = db.session.scalar(select(MonthlyFigure).where(
+        MonthlyFigure.figure == rollup.REFERRAL_STATUS_AT_END, MonthlyFigure.key == "made"))
+    made.value += 1
+    db.session.commit()
+    result = runner.invoke(args=["mrc", "statistics-months", "--check"])
+    assert result.exit_code == 1 and "1 of 1 kept ranges' referral statuses" in result.output
+    assert "0 of " in result.output  # the months themselves were right
+    assert db.session.scalar(select(func.count()).select_from(MonthlyFigure).where(
+        MonthlyFigure.centre_id == lahore.id,
+        MonthlyFigure.month_index >= rollup.month_index(date(2026, 2, 1)))) == 0
+    assert rollup.counts(period, [lahore])["referral_status"] == \
+        services.referral_status_at_month_end(period)
+
+
 def test_everyday_edits_that_change_no_figure_keep_the_months(data):
 
     lahore = lahore_with_kept_february_and_march()

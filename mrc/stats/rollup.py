@@ -500,6 +500,35 @@ def _kept_rows(centre_id: int, index: int) -> set[tuple]:
                MonthlyFigure.figure.not_in(NOT_ADDED_UP))).all())
 
 
+def _kept_referral_statuses() -> list[tuple[tuple[int, int, int], dict]]:
+    """Every kept range's referral statuses: ((centre id, first, last month index),
+    {status: referrals}), the marker row left out."""
+    ranges: dict[tuple[int, int, int], dict] = {}
+    for centre_id, last, first, status, value in db.session.execute(
+            select(MonthlyFigure.centre_id, MonthlyFigure.month_index, MonthlyFigure.key2,
+                   MonthlyFigure.key, MonthlyFigure.value)
+            .where(MonthlyFigure.figure == REFERRAL_STATUS_AT_END)
+            .order_by(MonthlyFigure.centre_id, MonthlyFigure.month_index, MonthlyFigure.key2)):
+        statuses = ranges.setdefault((centre_id, int(first), last), {})
+        if status:
+            statuses[status] = value
+    return list(ranges.items())
+
+
+def _referral_statuses_of(centre_id: int, first: int, last: int) -> dict:
+    """The referral statuses at the end of the months ``first``..``last`` of a centre,
+    counted from its records (as they are kept: no status without referrals)."""
+    centre = db.session.get(Centre, centre_id)
+    period = services.Period.of(_month_of(first), [centre],
+                                _month_of(last) if last != first else None)
+    return {status: count for status, count in
+            services.referral_status_at_month_end(period).items() if count}
+
+
+def _month_of(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _ended_months() -> list[tuple[Centre, date]]:
     """Every ended month of every centre, from the centre's first registration on."""
     pairs = []
@@ -508,8 +537,7 @@ def _ended_months() -> list[tuple[Centre, date]]:
             select(func.min(Client.created_at)).where(Client.centre_id == centre.id))
         if first_registered is None:
             continue
-        index = _local_month_index(first_registered, ZoneInfo(centre.timezone))
-        month = date(index // 12, index % 12 + 1, 1)
+        month = _month_of(_local_month_index(first_registered, ZoneInfo(centre.timezone)))
         this_month = services.month_start(services.centre_today(centre))
         while month < this_month:
             pairs.append((centre, month))
@@ -519,7 +547,8 @@ def _ended_months() -> list[tuple[Centre, date]]:
 
 @click.command("statistics-months")
 @click.option("--check", is_flag=True,
-              help="Count the kept months again and drop those that differ (exit 1 if any).")
+              help="Count the kept months, and the kept referral statuses of ranges, again "
+                   "and drop those that differ (exit 1 if any).")
 @with_appcontext
 def statistics_months_command(check):
     """Count and keep every ended month of every centre not kept yet, from the centre's first
@@ -543,7 +572,18 @@ def statistics_months_command(check):
                 db.session.rollback()
         click.echo(f"{differing:,d} of {len(kept):,d} kept months differed from their records "
                    "and were dropped (they are counted again when needed).")
-        raise SystemExit(1 if differing else 0)
+        ranges = _kept_referral_statuses()  # after the months: those dropped with them are gone
+        differing_ranges = 0
+        with click.progressbar(ranges, label="Kept referral statuses checked") as bar:
+            for (centre_id, first, last), kept_statuses in bar:
+                if _referral_statuses_of(centre_id, first, last) != kept_statuses:
+                    differing_ranges += 1
+                    forget(db.session, centre_id, first)
+                    db.session.commit()
+                db.session.rollback()
+        click.echo(f"{differing_ranges:,d} of {len(ranges):,d} kept ranges' referral statuses "
+                   "differed from their records and were dropped with their months.")
+        raise SystemExit(1 if differing or differing_ranges else 0)
     db.session.rollback()  # a new snapshot for each month's counting (see _store)
     with click.progressbar(missing, label="Centre-months counted") as bar:
         for centre, month in bar:
