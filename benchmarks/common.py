@@ -6,6 +6,7 @@ Scripts are run by path (``.venv/bin/python benchmarks/x.py``), so they import t
 
 import tempfile
 import time
+from contextlib import contextmanager
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -54,20 +55,28 @@ def timed(function, runs: int) -> list[float]:
     return times
 
 
-def captured_statements(function) -> list[tuple[str, object]]:
-    """The (SQL, parameters) the database receives during one call of ``function``."""
-    statements = []
+@contextmanager
+def statements_sent():
+    """The (SQL, parameters) the database receives inside the block: a list, filled as they
+    go (executemany batches left out)."""
+    sent: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, executemany):
         if not executemany:
-            statements.append((statement, parameters))
+            sent.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        function()
+        yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    return statements
+
+
+def captured_statements(function) -> list[tuple[str, object]]:
+    """The (SQL, parameters) the database receives during one call of ``function``."""
+    with statements_sent() as sent:
+        function()
+    return sent
 
 
 def run_raw(statements, commit: bool = False) -> None:

@@ -22,9 +22,9 @@ import random
 import statistics
 import time
 
-from common import benchmark_app, fresh_schema, percentile, run_raw
+from common import benchmark_app, fresh_schema, percentile, run_raw, statements_sent
 from flask_migrate import upgrade
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from mrc.actor import Actor
@@ -41,15 +41,8 @@ def paired_times(function, arguments: list) -> tuple[list[float], list[float]]:
     """Milliseconds of ``function(argument)`` for each argument, and of running the very
     statements that call sent directly, right after it (so a busy moment falls on both, and
     what a call remembered from earlier calls, such as key counts, spares both alike)."""
-    sent: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, executemany):
-        if not executemany:
-            sent.append((statement, parameters))
-
     times, raw_times = [], []
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent() as sent:  # one listener for the whole run
         for argument in arguments:
             sent.clear()
             start = time.perf_counter()
@@ -60,8 +53,6 @@ def paired_times(function, arguments: list) -> tuple[list[float], list[float]]:
             # The service commits (its audit record): so does the replay, for the same work.
             run_raw(statements, commit=True)
             raw_times.append((time.perf_counter() - start) * 1000)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     return times, raw_times
 
 

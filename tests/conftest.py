@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 
 from mrc import create_app
 from mrc.auth.models import Role, User
@@ -115,6 +115,21 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@contextmanager
+def statements_sent():
+    """The SQL statements the database receives inside the block: a list, filled as they go."""
+    sent: list[str] = []
+
+    def capture(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
 
 
 def centre(code: str) -> Centre:

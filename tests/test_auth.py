@@ -11,7 +11,14 @@ from mrc.auth.models import Role, User, UserSession
 from mrc.auth.passwords import password_problems
 from mrc.database import utcnow
 from mrc.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, login, make_user, post_form
+from tests.conftest import (
+    TEST_PASSWORD,
+    csrf_token,
+    login,
+    make_user,
+    post_form,
+    statements_sent,
+)
 
 
 def test_login_logs_in_and_records_audit(client, staff):
@@ -269,19 +276,12 @@ def test_user_form_shows_password_policy_error_beside_field(client, staff):
 
 
 def test_a_signed_in_request_reads_its_session_user_and_centre_in_one_statement(client, staff):
-    from sqlalchemy import event
-
     login(client, staff.lhr_counsellor)
     client.get("/account/password")  # the session's last-seen time is fresh: no write below
-    statements = []
-    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent() as statements:
         page = client.get("/account/password")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert page.status_code == 200 and ">LHR<" in page.get_data(as_text=True)  # the centre
-    reads = [sql for sql in statements if sql.startswith("SELECT")]
+    reads = [" ".join(sql.split()) for sql in statements if sql.lstrip().startswith("SELECT")]
     assert len(reads) == 1, reads
     assert "FROM user_sessions" in reads[0] and "JOIN users" in reads[0] \
         and "JOIN centres" in reads[0]

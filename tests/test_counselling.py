@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
@@ -20,7 +20,7 @@ from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.counselling.services import SessionData, SessionInvalid
 from mrc.database import utcnow
 from mrc.extensions import db
-from tests.conftest import login, make_user, post_form
+from tests.conftest import login, make_user, post_form, statements_sent
 
 KARACHI = ZoneInfo("Asia/Karachi")
 DHAKA = ZoneInfo("Asia/Dhaka")
@@ -454,17 +454,9 @@ def test_follow_up_counts_by_counsellor_in_one_grouped_query(app, staff):
     isb_client = new_client(staff.isb_counsellor, given_name="Imran", family_name="Ali")
     log(staff.isb_counsellor, isb_client, follow_up_on=today)
 
-    statements = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent() as statements:
         rows = services.follow_up_counts_by_counsellor(Actor(manager),
                                                        today=today + timedelta(days=3))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
     counts = {user.username: (due, overdue) for user, due, overdue in rows}
     assert counts == {"lhr-counsellor": (1, 3), "lhr-colleague": (1, 0), "lhr-idle": (0, 0),
                       "lhr-manager": (0, 0)}

@@ -2,7 +2,7 @@
 year carried by the search keys, the rebuild (issue #7, speed at scale)."""
 
 from click.testing import CliRunner
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
@@ -10,7 +10,7 @@ from mrc.clients import services
 from mrc.clients.cli import rebuild_search_keys_command
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.extensions import db
-from tests.conftest import login
+from tests.conftest import login, statements_sent
 from tests.test_clients import search
 
 
@@ -135,13 +135,8 @@ def test_a_page_of_results_is_not_loaded_one_client_at_a_time(client, staff):
             confirmed_new=True)
     login(client, staff.lhr_counsellor)
     client.get("/clients/")
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent() as statements:
         page = post_form(client, "/clients/", {"term": "ali"}, token_from="/clients/")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     html = page.get_data(as_text=True)
     assert all(f"Raza{number}" in html for number in range(12))
     reads_of_clients = [sql for sql in statements if sql.lstrip().startswith("SELECT clients.")]
@@ -151,17 +146,9 @@ def test_a_page_of_results_is_not_loaded_one_client_at_a_time(client, staff):
 
 def counting_statements(function) -> tuple[object, list[str]]:
     """``function()``'s result and the key-counting statements it sent."""
-    sent = []
-
-    def capture(_conn, _cursor, statement, *_args):
-        if statement.startswith("SELECT (SELECT count(*)"):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        return function(), sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    with statements_sent() as sent:
+        result = function()
+    return result, [sql for sql in sent if sql.startswith("SELECT (SELECT count(*)")]
 
 
 def test_key_counts_are_remembered_and_only_choose_which_key_drives(app, staff, monkeypatch):

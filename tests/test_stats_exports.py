@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
@@ -19,7 +19,7 @@ from mrc.extensions import db
 from mrc.stats import charts
 from mrc.stats.exports import sheet_names
 from mrc.stats.services import monthly_statistics
-from tests.conftest import centre, login
+from tests.conftest import centre, login, statements_sent
 from tests.test_stats import MARCH, data  # noqa: F401  (fixture: the hand-built data set)
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -175,13 +175,8 @@ def test_chart_data_matches_the_tables_and_reads_kept_months(app, data):
     stats = monthly_statistics(Actor(data.lhr_manager), MARCH)
     charts.monthly_charts(stats)
     db.session.commit()  # a new transaction sees the months kept by the first call
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent() as statements:
         chart = charts.monthly_charts(stats)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     # Twelve ended months: sums of kept figures, no session or client read again.
     assert not [sql for sql in statements if "counselling_sessions" in sql or
                 "FROM clients" in sql]
