@@ -54,11 +54,10 @@ LAST_MONTH_FIGURES = ("follow_ups_overdue",)
 # _referral_status. Not a month's figure: never added up with them.
 REFERRAL_STATUS_AT_END = "referral_status_at_end"
 NOT_ADDED_UP = (COMPUTED, REFERRAL_STATUS_AT_END)
-# Figures whose key is a pair, and how to read the first part back.
+# Figures whose key is a pair (kept as key and key2).
 PAIRS = {"new_clients_by_sex_age", "counselled_clients_by_sex_age", "sessions_by_sex_age",
          "group_attendees_by_kind_sex", "group_head_counts_by_kind_sex", "referrals_by_partner",
          "sheets_printed"}
-INTEGER_FIRST = {"referrals_by_partner"}  # (partner id, name)
 # The gap of a first session ever, or of one too long ago to matter: a range has at most 24
 # months (services.MAX_MONTHS).
 NO_EARLIER = 24
@@ -274,11 +273,7 @@ def _not_kept(pairs: list[tuple[Centre, date]]) -> list[tuple[Centre, date]]:
 
 
 def _add(result: dict, figure: str, key: str, key2: str, value: int) -> None:
-    if figure in PAIRS:
-        first = int(key) if figure in INTEGER_FIRST else key
-        key = (first, key2)
-    elif figure in INTEGER_FIRST:
-        key = int(key)
+    key = services.figure_key(figure, (key, key2) if figure in PAIRS else (key,))
     values = result.setdefault(figure, {})
     values[key] = values.get(key, 0) + int(value)
 

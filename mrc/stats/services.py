@@ -494,7 +494,7 @@ FIGURES = {
     "group_attendees_by_kind_sex": _group_attendees_by_kind_sex,
     "group_head_counts_by_kind_sex": _group_head_counts_by_kind_sex,
     "referrals_by_partner_kind": _referrals_by_partner_kind,
-    "referrals_by_partner": _referrals_by_partner,  # (partner id, name): the id read as int
+    "referrals_by_partner": _referrals_by_partner,  # (partner id, name)
     "referrals_by_service": _referrals_by_service,
     "sheets_printed": _sheets_printed_by_topic_language,
     "referrals_completed": _referrals_completed,
@@ -504,6 +504,17 @@ FIGURES = {
 }
 # Counted only where asked for: the roll-up keeps statuses per range, not per month.
 WITH_STATUS_ONLY = ("referral_status",)
+# Figures whose first key is a number, read back from text (partner id, name).
+INTEGER_FIRST = {"referrals_by_partner"}
+
+
+def figure_key(name: str, keys: tuple):
+    """A figure's key as the tables use it, from its key columns read as text: "" for a
+    single number, one value, or a pair; the first key a number where ``INTEGER_FIRST``."""
+    if not keys:
+        return ""
+    first = int(keys[0]) if name in INTEGER_FIRST else keys[0]
+    return (first, *keys[1:]) if len(keys) > 1 else first
 
 
 class _FiguresStatement(NamedTuple):
@@ -554,11 +565,7 @@ def live_counts(period: Period, *, with_status: bool = True) -> dict[str, dict]:
         parameters = {}
     counts: dict[str, dict] = {name: {} for name in names}
     for name, key, key2, value in db.session.execute(statement, parameters):
-        if key_counts[name] == 0:
-            key = ""
-        elif key_counts[name] == 2:
-            key = (int(key), key2) if name == "referrals_by_partner" else (key, key2)
-        counts[name][key] = int(value or 0)
+        counts[name][figure_key(name, (key, key2)[:key_counts[name]])] = int(value or 0)
     counts["sessions_by_topic"] = _by_topic(counts["sessions_by_topic"])
     return counts
 
