@@ -4,14 +4,17 @@ import re
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from mrc import create_app
+from mrc.actor import Actor
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import centre_today, seed_centres
 from mrc.clients.demo import generate_demo_clients
 from mrc.clients.models import Client, ClientSearchKey
+from mrc.clients.services import search_clients, search_keys_of
 from mrc.clients.validation import check_birth, clean_name, clean_national_id, clean_phone
 from mrc.extensions import db
 from tests.conftest import FAST_TEST_SETTINGS
@@ -128,4 +131,17 @@ def test_clients_are_found_by_their_search_keys(tmp_path):
                                                 ClientSearchKey.kind == "name")
         ).all()
         assert client.given_name.split()[0].lower() in name_keys
+        # The keys are the registry's own, centre and birth year included (without them no
+        # search of the centre finds anyone) ...
+        stored = set(db.session.execute(
+            select(ClientSearchKey.kind, ClientSearchKey.value, ClientSearchKey.centre_id,
+                   ClientSearchKey.birth_year).where(ClientSearchKey.client_id == client.id)))
+        assert stored == {(key.kind, key.value, key.centre_id, key.birth_year)
+                          for key in search_keys_of(client)}
+        # ... and the centre's counsellor finds the client by name, in Latin and own script.
+        with current_app.test_request_context():
+            actor = Actor(centre_and_counsellor("EBL")[1], "test")
+            for term in (client.full_name, client.full_name_native):
+                found = search_clients(actor, term, page=1, per_page=50)
+                assert client.id in {match.id for match in found.items}, term
 

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select, text
 
 from mrc.clients.models import Client, ClientSearchKey
-from mrc.clients.search_keys import keys_for
+from mrc.clients.search_keys import client_keys
 from mrc.extensions import db
 
 BATCH = 5000
@@ -59,10 +59,7 @@ def rebuild_search_keys(progress=None) -> int:
         keys = [
             (row.id, kind, value, row.centre_id, row.birth_year)
             for row in rows
-            for kind, value in keys_for(
-                names=[f"{row.given_name} {row.family_name}",
-                       f"{row.given_name_native} {row.family_name_native}"],
-                phone_e164=row.phone, national_id=row.national_id, father_name=row.father_name)
+            for kind, value in client_keys(row)
         ]
         if keys:
             _write_keys(keys)

@@ -24,8 +24,7 @@ from mrc.auth.models import User
 from mrc.centres.models import Centre
 from mrc.clients import services
 from mrc.clients.choices import SECTOR
-from mrc.clients.models import Client, ClientSearchKey
-from mrc.clients.search_keys import keys_for
+from mrc.clients.models import Client
 from mrc.extensions import db
 
 COMMIT_EVERY = 500
@@ -822,15 +821,7 @@ def generate_demo_clients(centre: Centre, registered_by: User, count: int, seed:
             last_visit_at=last_visit_at,
             **values,
         )
-        client.search_keys.extend(
-            ClientSearchKey(kind=kind, value=value)
-            for kind, value in keys_for(
-                names=[client.given_name, client.family_name, client.given_name_native,
-                       client.family_name_native],
-                phone_e164=client.phone,
-                national_id=client.national_id,
-            )
-        )
+        client.search_keys.extend(services.search_keys_of(client))
         db.session.add(client)
         done += 1
         if done % COMMIT_EVERY == 0 or done == count:

@@ -148,6 +148,18 @@ def typo_keys(sound_key: str) -> list[str]:
     return keys
 
 
+def client_keys(client) -> list[tuple[str, str]]:
+    """All (kind, value) search keys of a client record, or of a row with its columns."""
+    return keys_for(
+        names=[" ".join(part for part in (client.given_name, client.family_name) if part),
+               " ".join(part for part in (client.given_name_native, client.family_name_native)
+                        if part)],
+        phone_e164=client.phone or "",
+        national_id=client.national_id or "",
+        father_name=client.father_name or "",
+    )
+
+
 def keys_for(*, names: list[str], phone_e164: str, national_id: str,
              father_name: str = "") -> list[tuple[str, str]]:
     """All (kind, value) search keys of one client.

@@ -25,8 +25,8 @@ from mrc.centres.services import centre_today
 from mrc.clients import matching
 from mrc.clients.models import Client, ClientReferenceCounter, ClientSearchKey
 from mrc.clients.search_keys import (
+    client_keys,
     identifier_key,
-    keys_for,
     name_sound_keys,
     name_words,
     phone_key_candidates,
@@ -141,19 +141,18 @@ def next_reference(centre: Centre, year: int) -> str:
 
 # --- writing ----------------------------------------------------------------------------------
 
+def search_keys_of(client: Client) -> list[ClientSearchKey]:
+    """The search keys the registry stores for ``client``: its keys (``client_keys``), with
+    the centre and birth year that narrow lookups inside the key index."""
+    return [ClientSearchKey(kind=kind, value=value, centre_id=client.centre_id,
+                            birth_year=client.birth_year)
+            for kind, value in client_keys(client)]
+
+
 def _refresh_search_keys(client: Client) -> None:
     client.search_keys.clear()
     db.session.flush()
-    wanted = keys_for(
-        names=[client.full_name, client.full_name_native],
-        phone_e164=client.phone,
-        national_id=client.national_id,
-        father_name=client.father_name,
-    )
-    client.search_keys.extend(
-        ClientSearchKey(kind=kind, value=value, centre_id=client.centre_id,
-                        birth_year=client.birth_year)
-        for kind, value in wanted)
+    client.search_keys.extend(search_keys_of(client))
 
 
 def _apply(client: Client, data: ClientData, *, with_sensitive: bool) -> list[str]:
