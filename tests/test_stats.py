@@ -419,6 +419,7 @@ def test_csv_export(client, data):
     response = client.get("/stats/export.csv?month=2026-03")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     assert "statistics-LHR-2026-03.csv" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith("\ufeff".encode())

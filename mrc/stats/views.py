@@ -75,7 +75,8 @@ def _download(make, stem: str, extension: str, mimetype: str) -> Response:
 @blueprint.route("/export.csv")
 @require_role(Role.MANAGER, Role.ADMIN)
 def export():
-    return _download(exports.export_csv, "statistics", "csv", "text/csv; charset=utf-8")
+    # Werkzeug adds "; charset=utf-8" to a text type (given here too, it was sent twice).
+    return _download(exports.export_csv, "statistics", "csv", "text/csv")
 
 
 @blueprint.route("/export.xlsx")
