@@ -102,10 +102,11 @@ class Person:
 
     @classmethod
     def of(cls, record) -> "Person":
-        return cls(*(getattr(record, name) or "" for name in (
-            "given_name", "family_name", "given_name_native", "family_name_native", "sex")),
-            record.birth_year, record.date_of_birth, record.phone or "",
-            record.national_id or "", record.district or "", record.father_name or "")
+        return cls(record.given_name or "", record.family_name or "",
+                   record.given_name_native or "", record.family_name_native or "",
+                   record.sex or "", record.birth_year, record.date_of_birth,
+                   record.phone or "", record.national_id or "", record.district or "",
+                   record.father_name or "")
 
     @property
     def latin(self) -> str:
@@ -134,7 +135,8 @@ def one_typo_apart(one: str, other: str) -> bool:
             and one[start + 1] == other[start] and one[start + 2:] == other[start + 2:])
 
 
-def _keys_within_one_typo(new_keys: tuple[str, ...], old_keys: set[str]) -> bool:
+@lru_cache(maxsize=8192)  # the same pairs of common names meet check after check
+def _keys_within_one_typo(new_keys: tuple[str, ...], old_keys: frozenset[str]) -> bool:
     """Every key of the new name is among the old ones, all but one exactly and that one one
     typing mistake away (from a key of 3 letters or more: "Beom" / "Begum"). Two words at
     least: one word one typo away from another is too often simply another name (Asim, Usman)."""
@@ -147,101 +149,137 @@ def _keys_within_one_typo(new_keys: tuple[str, ...], old_keys: set[str]) -> bool
                for old in old_keys)
 
 
-@lru_cache(maxsize=4096)
-def _sound_forms(name: str) -> tuple[tuple[str, ...], ...]:
-    """The sound keys of each reading of ``name`` (``search_keys.spelling_variants``).
-
-    Kept for the names seen last: a duplicate check scores dozens of records against the same
-    new name, and common names come back in every check."""
-    return tuple(tuple(keys) for keys in (name_sound_keys(variant)
-                                          for variant in spelling_variants(name)) if keys)
+# A duplicate check scores dozens of stored clients against one new person, and common names
+# (and districts) come back in every check: what is worked out from a stored name alone is
+# kept for the names seen last.
+@lru_cache(maxsize=8192)
+def _word_set(name: str) -> frozenset[str]:
+    return frozenset(name_words(name))
 
 
-def _name_evidence(new: Person, old: Person) -> tuple[int, str] | None:
-    """The strongest name agreement between the two records, or None."""
-    best: tuple[int, str] | None = None
-    for new_name, old_name in ((new.latin, old.latin), (new.native, old.native)):
-        new_words, old_words = set(name_words(new_name)), set(name_words(old_name))
-        if new_words and new_words == old_words:
-            return SAME_NAME, "name"
-        if new_words and len(new_words) >= 2 and new_words <= old_words:
-            best = (SAME_NAME_WORDS_INCLUDED, "name")
-    if best:
-        return best
-    pairs = [(new_is_latin == old_is_latin, new_keys, set(old_keys))
-             for new_is_latin, new_name in ((True, new.latin), (False, new.native))
-             for new_keys in _sound_forms(new_name)
-             for old_is_latin, old_name in ((True, old.latin), (False, old.native))
-             for old_keys in _sound_forms(old_name)]
-    for same_script, new_keys, old_keys in pairs:
-        if set(new_keys) <= old_keys:
-            return NAME_SOUNDS_ALIKE, "name_spelled" if same_script else "name_script"
-    for same_script, new_keys, old_keys in pairs:
-        if _keys_within_one_typo(new_keys, old_keys):
-            return NAME_ONE_TYPO_APART, "name_spelled" if same_script else "name_script"
-    return None
+@lru_cache(maxsize=8192)
+def _sound_forms(name: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """The sound keys of each reading of ``name`` (``search_keys.spelling_variants``), in
+    order and as a set."""
+    return tuple((tuple(keys), frozenset(keys))
+                 for keys in (name_sound_keys(variant) for variant in spelling_variants(name))
+                 if keys)
 
 
-def _father_evidence(new: Person, old: Person) -> tuple[int, str | None] | None:
-    """How the fathers' names compare, when both records have one: the same; the same but
-    spelled or written differently, one giving more of it ("Aslam" / "Muhammad Aslam") or
-    one typing mistake in it; or clearly another name — evidence of another person, since a
-    father's name is copied from the same card each time."""
-    if not new.father_name or not old.father_name:
-        return None
-    new_words, old_words = name_words(new.father_name), name_words(old.father_name)
-    if not new_words or not old_words:
-        return None
-    if set(new_words) == set(old_words):
-        return SAME_FATHER, "father"
-    for new_keys in _sound_forms(new.father_name):
-        for old_keys in _sound_forms(old.father_name):
-            new_set = set(new_keys) - UNINFORMATIVE_FATHER_KEYS or set(new_keys)
-            old_set = set(old_keys) - UNINFORMATIVE_FATHER_KEYS or set(old_keys)
-            if new_set <= old_set or old_set <= new_set:
-                return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
-            shorter, longer = sorted((new_set, old_set), key=len)
-            if all(key in longer or any(one_typo_apart(key, other) for other in longer)
-                   for key in shorter):
-                return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
-    return OTHER_FATHER, None
+@lru_cache(maxsize=8192)
+def _father_forms(name: str) -> tuple[frozenset[str], ...]:
+    """The sound keys of each reading of a father's name, without the keys that tell nothing
+    about whose father it is (unless that is all there is)."""
+    return tuple(keys - UNINFORMATIVE_FATHER_KEYS or keys for _ordered, keys in _sound_forms(name))
 
 
-def score(new: Person, old: Person, *, new_phone_keys: list[str]) -> Evidence:
-    """The evidence that ``old`` (a stored client) is the person ``new`` describes.
+@lru_cache(maxsize=1024)
+def _folded_district(district: str) -> str:
+    return fold_text(district).strip()
+
+
+class Scorer:
+    """The evidence that a stored client is the person ``new`` describes (a registration
+    form). What depends on ``new`` alone is worked out once: a check scores dozens of stored
+    clients.
 
     ``new_phone_keys``: the digits the typed phone may stand for (it is not normalised yet).
     """
-    evidence = Evidence()
-    if new.national_id and old.national_id:
-        if identifier_key(new.national_id) == identifier_key(old.national_id):
-            evidence.add(SAME_NATIONAL_ID, REASONS["national_id"])
-        else:
-            evidence.add(OTHER_NATIONAL_ID)
-    if new_phone_keys and old.phone:
-        if old.phone.lstrip("+") in new_phone_keys:
-            evidence.add(SAME_PHONE, REASONS["phone"])
-        else:
-            evidence.add(OTHER_PHONE)
-    name = _name_evidence(new, old)
-    if name:
-        evidence.add(name[0], REASONS[name[1]])
-    if new.date_of_birth and old.date_of_birth and new.date_of_birth == old.date_of_birth:
-        evidence.add(SAME_DATE_OF_BIRTH, REASONS["date_of_birth"])
-    elif new.birth_year and old.birth_year:
-        if new.birth_year == old.birth_year:
-            evidence.add(SAME_BIRTH_YEAR, REASONS["birth_year"])
-        elif abs(new.birth_year - old.birth_year) == 1:
-            evidence.add(BIRTH_YEAR_ONE_APART, REASONS["birth_near"])
-    if new.sex in KNOWN_SEXES and old.sex in KNOWN_SEXES and new.sex != old.sex:
-        evidence.add(OTHER_SEX)
-    father = _father_evidence(new, old)
-    if father:
-        evidence.add(father[0], REASONS[father[1]] if father[1] else None)
-    if new.district and old.district:
-        if fold_text(new.district).strip() == fold_text(old.district).strip():
-            evidence.add(SAME_DISTRICT, REASONS["district"])
-        else:
-            evidence.add(OTHER_DISTRICT)
-    # The reasons stay lazy strings: translated only for the few candidates shown.
-    return evidence
+
+    def __init__(self, new: Person, *, new_phone_keys: list[str]):
+        self.new = new
+        self.national_id = identifier_key(new.national_id) if new.national_id else ""
+        self.phone_keys = frozenset(new_phone_keys)
+        self.word_sets = (_word_set(new.latin), _word_set(new.native))
+        self.sound_forms = [(is_latin, ordered, keys)
+                            for is_latin, name in ((True, new.latin), (False, new.native))
+                            for ordered, keys in _sound_forms(name)]
+        self.father_words = _word_set(new.father_name) if new.father_name else frozenset()
+        self.father_forms = _father_forms(new.father_name) if self.father_words else ()
+        self.district = _folded_district(new.district) if new.district else ""
+
+    def score(self, old: Person) -> Evidence:
+        new = self.new
+        evidence = Evidence()
+        if self.national_id and old.national_id:
+            if self.national_id == identifier_key(old.national_id):
+                evidence.add(SAME_NATIONAL_ID, REASONS["national_id"])
+            else:
+                evidence.add(OTHER_NATIONAL_ID)
+        if self.phone_keys and old.phone:
+            if old.phone.lstrip("+") in self.phone_keys:
+                evidence.add(SAME_PHONE, REASONS["phone"])
+            else:
+                evidence.add(OTHER_PHONE)
+        name = self._name_evidence(old)
+        if name:
+            evidence.add(name[0], REASONS[name[1]])
+        if new.date_of_birth and old.date_of_birth and new.date_of_birth == old.date_of_birth:
+            evidence.add(SAME_DATE_OF_BIRTH, REASONS["date_of_birth"])
+        elif new.birth_year and old.birth_year:
+            if new.birth_year == old.birth_year:
+                evidence.add(SAME_BIRTH_YEAR, REASONS["birth_year"])
+            elif abs(new.birth_year - old.birth_year) == 1:
+                evidence.add(BIRTH_YEAR_ONE_APART, REASONS["birth_near"])
+        if new.sex in KNOWN_SEXES and old.sex in KNOWN_SEXES and new.sex != old.sex:
+            evidence.add(OTHER_SEX)
+        father = self._father_evidence(old)
+        if father:
+            evidence.add(father[0], REASONS[father[1]] if father[1] else None)
+        if self.district and old.district:
+            if self.district == _folded_district(old.district):
+                evidence.add(SAME_DISTRICT, REASONS["district"])
+            else:
+                evidence.add(OTHER_DISTRICT)
+        # The reasons stay lazy strings: translated only for the few candidates shown.
+        return evidence
+
+    def _name_evidence(self, old: Person) -> tuple[int, str] | None:
+        """The strongest name agreement between the two records, or None."""
+        best: tuple[int, str] | None = None
+        for new_words, old_name in zip(self.word_sets, (old.latin, old.native), strict=True):
+            if not new_words:
+                continue
+            old_words = _word_set(old_name)
+            if new_words == old_words:
+                return SAME_NAME, "name"
+            if len(new_words) >= 2 and new_words <= old_words:
+                best = (SAME_NAME_WORDS_INCLUDED, "name")
+        if best:
+            return best
+        old_forms = [(is_latin, keys)
+                     for is_latin, name in ((True, old.latin), (False, old.native))
+                     for _ordered, keys in _sound_forms(name)]
+        for new_is_latin, _ordered, new_keys in self.sound_forms:
+            for old_is_latin, old_keys in old_forms:
+                if new_keys <= old_keys:
+                    return (NAME_SOUNDS_ALIKE,
+                            "name_spelled" if new_is_latin == old_is_latin else "name_script")
+        for new_is_latin, new_ordered, _keys in self.sound_forms:
+            for old_is_latin, old_keys in old_forms:
+                if _keys_within_one_typo(new_ordered, old_keys):
+                    return (NAME_ONE_TYPO_APART,
+                            "name_spelled" if new_is_latin == old_is_latin else "name_script")
+        return None
+
+    def _father_evidence(self, old: Person) -> tuple[int, str | None] | None:
+        """How the fathers' names compare, when both records have one: the same; the same but
+        spelled or written differently, one giving more of it ("Aslam" / "Muhammad Aslam") or
+        one typing mistake in it; or clearly another name — evidence of another person, since
+        a father's name is copied from the same card each time."""
+        if not self.father_words or not old.father_name:
+            return None
+        old_words = _word_set(old.father_name)
+        if not old_words:
+            return None
+        if self.father_words == old_words:
+            return SAME_FATHER, "father"
+        for new_set in self.father_forms:
+            for old_set in _father_forms(old.father_name):
+                if new_set <= old_set or old_set <= new_set:
+                    return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
+                shorter, longer = sorted((new_set, old_set), key=len)
+                if all(key in longer or any(one_typo_apart(key, other) for other in longer)
+                       for key in shorter):
+                    return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
+        return OTHER_FATHER, None

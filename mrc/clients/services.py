@@ -615,7 +615,7 @@ def registered_today_count(actor: Actor) -> int:
 
 
 MAX_DUPLICATE_CANDIDATES = 10
-# What ``matching.score`` reads of a stored client (``matching.Person.of``), and the order.
+# What ``matching.Scorer`` reads of a stored client (``matching.Person.of``), and the order.
 _SCORED_COLUMNS = (Client.id, Client.reference, Client.given_name, Client.family_name,
                    Client.given_name_native, Client.family_name_native, Client.sex,
                    Client.birth_year, Client.date_of_birth, Client.phone, Client.national_id,
@@ -697,10 +697,10 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
                         Client.anonymised_at.is_(None)))
     if exclude_id is not None:
         statement = statement.where(Client.id != exclude_id)
-    new = matching.Person.of(data)
+    scorer = matching.Scorer(matching.Person.of(data), new_phone_keys=phone_keys)
     scored = []
     for row in db.session.execute(statement, sql.params):
-        evidence = matching.score(new, matching.Person.of(row), new_phone_keys=phone_keys)
+        evidence = scorer.score(matching.Person.of(row))
         if evidence.score >= matching.SHOW_FROM:
             scored.append((row.id, row.reference, evidence))
     scored.sort(key=lambda candidate: (-candidate[2].score, candidate[1]))
