@@ -13,8 +13,8 @@ Then, as a counsellor of the Lahore centre, it times registry searches by name p
 another format, national ID and reference, and the duplicate check run on registration, for
 clients picked at random. For each it prints p50 and p95 in milliseconds, and the p50 of
 running the very statements each call sent (captured during that call) directly through the
-DBAPI connection, with the ratio service/raw. Targets (issue #7) on 1M clients: search p95
-<= 50 ms, duplicate check p95 <= 100 ms, ratio <= 1.5.
+DBAPI connection, the gap between the two p50s, and the ratio service/raw. Targets (issue #7)
+on 1M clients: search p95 <= 50 ms, duplicate check p95 <= 100 ms, ratio <= 1.5.
 """
 
 import argparse
@@ -61,8 +61,11 @@ def report(label: str, times: list[float], raw: list[float], target: float) -> N
     ratio = median / raw_median if raw_median else float("inf")
     p95 = percentile(times, 0.95)
     verdict = "ok" if p95 <= target and ratio <= 1.5 else "MISSED"
+    # The gap is what the service adds to the database's work: for a lookup the database
+    # answers in a tenth of a millisecond it is the whole ratio.
     print(f"{label:34s} p50 {median:6.1f} ms  p95 {p95:6.1f} ms  raw p50 {raw_median:6.1f} ms  "
-          f"ratio {ratio:4.2f}  ({len(times)}; p95 <= {target:.0f} ms, ratio <= 1.5: {verdict})")
+          f"gap {median - raw_median:4.1f} ms  ratio {ratio:4.2f}  "
+          f"({len(times)}; p95 <= {target:.0f} ms, ratio <= 1.5: {verdict})")
 
 
 def bench_counsellor(centre: Centre) -> User:
