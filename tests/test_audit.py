@@ -1,5 +1,8 @@
 """The audit log: written for logins, views, creates and updates; read on the admin page."""
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -65,3 +68,31 @@ def test_admin_saves_a_centre_with_contact_details(client, staff):
         "name": centre.name, "city": "Lahore", "email": "not an address",
         "default_locale": "ur", "timezone": "Asia/Karachi"}, token_from=f"/centres/{centre.id}")
     assert 'id="email-error"' in bad.get_data(as_text=True)
+
+
+def test_every_action_the_service_records_has_a_label_and_a_filter_entry():
+    """The audit page shows ``ACTION_LABELS`` (in the reader's language) and offers them as
+    its filter: an action recorded without one showed as a bare code and could not be chosen."""
+    import mrc
+    from mrc.audit.services import ACTION_LABELS
+
+    recorded = set()
+    for path in Path(mrc.__file__).parent.rglob("*.py"):
+        recorded |= set(re.findall(r"audit\.record\(\s*[^,()]+,\s*\"([a-z_]+)\"",
+                                   path.read_text(encoding="utf-8")))
+    assert {"merge", "unmerge", "search", "view"} <= recorded  # the scan finds them
+    assert recorded - set(ACTION_LABELS) == set()
+
+
+def test_merges_are_labelled_and_filtered_on_the_audit_page(client, staff):
+    from mrc.actor import Actor
+    from mrc.clients.merge import merge_clients
+    from tests.test_merge import person
+
+    actor = Actor(staff.lhr_manager)
+    merge_clients(actor, person(actor), person(actor, family_name="Begom"))
+    login(client, staff.admin)
+    page = client.get("/audit/?action=merge").get_data(as_text=True)
+    assert re.search(r'<option[^>]*value="merge"[^>]*>Merged two records</option>', page)
+    assert page.count(">Merged two records</td>") == 2
+    assert ">Logged in</td>" not in page

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "publish": _l("Published"),
     "anonymise": _l("Anonymised"),
     "submit": _l("Submitted"),
+    "merge": _l("Merged two records"),
+    "unmerge": _l("Undid a merge"),
 }
 ACTIONS = tuple(ACTION_LABELS)
 
