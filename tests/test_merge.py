@@ -10,7 +10,8 @@ from mrc.audit.models import AuditEvent
 from mrc.centres.services import centre_today
 from mrc.clients.merge import MergeRefused, merge_clients
 from mrc.clients.models import Client, ClientMerge, ClientSearchKey
-from mrc.clients.services import ClientData, find_duplicates, register_client
+from mrc.clients.cli import rebuild_search_keys
+from mrc.clients.services import ClientData, find_duplicates, register_client, search_clients
 from mrc.counselling.models import CounsellingSession
 from mrc.counselling.services import SessionData, log_session
 from mrc.database import utcnow
@@ -139,3 +140,65 @@ def test_managers_cannot_undo_and_wrong_references_are_refused(client, staff, re
                          token_from="/clients/merges")
     assert response.status_code == 403
     assert db.session.get(ClientMerge, merge.id).undone_at is None
+
+
+def found_by(actor, term) -> list[int]:
+    return [c.id for c in search_clients(actor, term, page=1, per_page=25).items]
+
+
+def checked(actor, **changes) -> dict[int, list[str]]:
+    """The duplicate warning for a registration: candidate id -> reasons."""
+    fields = {"given_name": "Rukia", "family_name": "Khatun", "sex": "female",
+              "nationality": "BD", "migration_status": "intending", "birth_year": 1990}
+    return {c.client.id: c.reasons for c in find_duplicates(actor, ClientData(**(fields | changes)))}
+
+
+def test_the_person_is_found_by_what_only_the_merged_record_had(app, staff, records):
+    """Only the duplicate had the phone and the spelling "Begom": after the merge both find
+    the survivor (once), in search and in the duplicate warning; after the undo, the
+    duplicate again, and the survivor has its own keys only."""
+    actor, survivor, duplicate, *_ = records
+    survivor_keys = own_keys(survivor)
+    assert found_by(actor, "+8801711223344") == [duplicate.id]
+    merge = merge_clients(actor, survivor, duplicate)
+    assert found_by(actor, "+8801711223344") == [survivor.id]
+    assert found_by(actor, "Rokeya Begom") == [survivor.id]
+    # Another name, the merged record's phone: the survivor, for that phone.
+    assert checked(actor, phone="+8801711223344") == {
+        survivor.id: ["same phone number", "same birth year"]}
+    # The other way round: the survivor's own name still finds it.
+    assert found_by(actor, "রোকেয়া") == [survivor.id]
+
+    from mrc.clients.merge import undo_merge
+
+    undo_merge(Actor(staff.admin), merge)
+    assert found_by(actor, "+8801711223344") == [duplicate.id]
+    assert own_keys(survivor) == survivor_keys
+    assert list(checked(actor, phone="+8801711223344")) == [duplicate.id]
+
+
+def test_a_merge_of_a_merge_keeps_the_first_records_keys(app, staff, records):
+    actor, survivor, duplicate, *_ = records
+    last = person(actor, given_name="Rokeia", phone="+8801999888777")
+    merge_clients(actor, survivor, duplicate)
+    merge_clients(actor, last, survivor)  # the survivor turns out to be a duplicate too
+    assert found_by(actor, "+8801711223344") == [last.id]
+    assert found_by(actor, "রোকেয়া") == [last.id]
+    assert list(checked(actor, phone="+8801711223344")) == [last.id]
+
+
+def test_rebuilding_the_keys_keeps_the_merged_records_keys_on_the_survivor(app, staff, records):
+    actor, survivor, duplicate, *_ = records
+    merge_clients(actor, survivor, duplicate)
+    keys = own_keys(survivor)
+    rebuild_search_keys()
+    db.session.expire_all()
+    assert own_keys(survivor) == keys
+    assert own_keys(duplicate) == []
+    assert found_by(actor, "+8801711223344") == [survivor.id]
+
+
+def own_keys(client) -> list[tuple]:
+    return sorted(db.session.execute(
+        select(ClientSearchKey.kind, ClientSearchKey.value, ClientSearchKey.birth_year)
+        .where(ClientSearchKey.client_id == client.id)).all())

@@ -1,13 +1,14 @@
 """``flask mrc rebuild-search-keys``: recompute every client's search keys."""
 
 import time
+from collections import defaultdict
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select, text
 
 from mrc.clients.models import Client, ClientSearchKey
-from mrc.clients.search_keys import client_keys
+from mrc.clients.services import KEYED_COLUMNS, keys_of_records, merged_records
 from mrc.extensions import db
 
 BATCH = 5000
@@ -39,9 +40,7 @@ def rebuild_search_keys(progress=None) -> int:
     an interrupted rebuild leaves every client with either old or new keys, never none.
     """
     done, last_id = 0, 0
-    columns = (Client.id, Client.given_name, Client.family_name, Client.given_name_native,
-               Client.family_name_native, Client.phone, Client.national_id, Client.father_name,
-               Client.centre_id, Client.birth_year)
+    columns = (Client.id, Client.merged_into_id, Client.centre_id, *KEYED_COLUMNS)
     if db.engine.dialect.name == "sqlite":
         # The key indexes take random inserts: a larger page cache keeps them in memory.
         db.session.execute(text("PRAGMA cache_size = -262144"))
@@ -56,10 +55,15 @@ def rebuild_search_keys(progress=None) -> int:
             return done
         ids = [row.id for row in rows]
         db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id.in_(ids)))
+        # A record merged into another has no keys of its own: the survivor holds them.
+        survivors = [row for row in rows if row.merged_into_id is None]
+        merged = defaultdict(list)
+        for root_id, record in merged_records([row.id for row in survivors], *KEYED_COLUMNS):
+            merged[root_id].append(record)
         keys = [
-            (row.id, kind, value, row.centre_id, row.birth_year)
-            for row in rows
-            for kind, value in client_keys(row)
+            (row.id, kind, value, row.centre_id, birth_year)
+            for row in survivors
+            for kind, value, birth_year in keys_of_records([row, *merged[row.id]])
         ]
         if keys:
             _write_keys(keys)

@@ -2,8 +2,9 @@
 
 A manager merges a duplicate into the record that stays (the survivor): counselling sessions,
 referrals, group attendances and sheet prints move to the survivor; the duplicate is kept as a
-redirect (``Client.merged_into_id``) without search keys, so it no longer turns up in searches or
-duplicate warnings, while its reference still leads to the person. Every changed row is listed
+redirect (``Client.merged_into_id``) without search keys of its own: its keys become the
+survivor's, so searches and duplicate warnings find the person (once) by what either record
+had, while the duplicate's reference still leads to the person. Every changed row is listed
 in ``ClientMergeMove`` so that an admin can undo the merge exactly. Both steps are audited.
 """
 
@@ -14,6 +15,7 @@ from mrc.actor import Actor
 from mrc.audit import services as audit
 from mrc.auth.models import Role
 from mrc.clients.models import Client, ClientMerge, ClientMergeMove, ClientSearchKey
+from mrc.clients.services import refresh_search_keys
 from mrc.database import utcnow
 from mrc.errors import FieldError
 from mrc.extensions import db
@@ -109,6 +111,7 @@ def merge_clients(actor: Actor, survivor: Client, duplicate: Client) -> ClientMe
     clients_records_moved(db.session, [survivor.id, duplicate.id])
     duplicate.merged_into_id = survivor.id
     db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id == duplicate.id))
+    refresh_search_keys(survivor)  # now with the duplicate's keys
     survivor.last_visit_at = max(survivor.last_visit_at, duplicate.last_visit_at)
     summary = f"merged {duplicate.reference} into {survivor.reference}; {len(moves)} rows"
     for client in (survivor, duplicate):
@@ -121,8 +124,6 @@ def merge_clients(actor: Actor, survivor: Client, duplicate: Client) -> ClientMe
 def undo_merge(actor: Actor, merge: ClientMerge) -> None:
     """Put every moved row back on the duplicate, restore dropped attendances, make the
     duplicate a record of its own again (with its search keys). Admins only."""
-    from mrc.clients.services import _refresh_search_keys
-
     if actor.user.role != Role.ADMIN:
         raise MergeRefused("merge", _l("Only admins can undo a merge."))
     if merge.undone_at is not None:
@@ -142,7 +143,8 @@ def undo_merge(actor: Actor, merge: ClientMerge) -> None:
                 added_by_id=merge.merged_by_id, added_at=merge.merged_at))
     clients_records_moved(db.session, [survivor.id, duplicate.id])
     duplicate.merged_into_id = None
-    _refresh_search_keys(duplicate)
+    refresh_search_keys(duplicate)
+    refresh_search_keys(survivor)  # without the duplicate's keys
     merge.undone_at = utcnow()
     merge.undone_by_id = actor.user.id
     summary = f"undid merge of {duplicate.reference} into {survivor.reference}"

@@ -110,8 +110,9 @@ class ClientSearchKey(db.Model):
     (sound keys of the father's name), ``phone`` (E.164 digits), ``nid`` (national ID, letters
     and digits only).
 
-    ``centre_id`` and ``birth_year`` are copies of the client's (kept by
-    ``services._refresh_search_keys``, which runs on every change): a lookup then narrows to one
+    ``centre_id`` and ``birth_year`` are copies of the client's, or for the keys a survivor
+    holds for a record merged into it, of that record's (kept by
+    ``services.refresh_search_keys``, which runs on every change): a lookup then narrows to one
     centre, and the duplicate check to a few birth years, inside the index, before it reads a
     single client row. Keys written without them (NULL) are found again after
     ``flask mrc rebuild-search-keys``.

@@ -141,15 +141,50 @@ def next_reference(centre: Centre, year: int) -> str:
 
 # --- writing ----------------------------------------------------------------------------------
 
+def merged_records(root_ids, *columns) -> list[tuple[int, object]]:
+    """(root id, row of ``columns``) of every record merged into one of ``root_ids``,
+    directly or through a record that was itself merged later (a merge of a merge)."""
+    found: list[tuple[int, object]] = []
+    root_of = {client_id: client_id for client_id in root_ids}
+    while root_of:
+        rows = db.session.execute(
+            select(Client.id, Client.merged_into_id, *columns)
+            .where(Client.merged_into_id.in_(list(root_of)), Client.anonymised_at.is_(None))
+        ).all()
+        found += [(root_of[row.merged_into_id], row) for row in rows]
+        root_of = {row.id: root_of[row.merged_into_id] for row in rows}
+    return found
+
+
+# What ``client_keys`` and ``keys_of_records`` read of a record.
+KEYED_COLUMNS = (Client.given_name, Client.family_name, Client.given_name_native,
+                  Client.family_name_native, Client.phone, Client.national_id,
+                  Client.father_name, Client.birth_year)
+
+
 def search_keys_of(client: Client) -> list[ClientSearchKey]:
-    """The search keys the registry stores for ``client``: its keys (``client_keys``), with
-    the centre and birth year that narrow lookups inside the key index."""
+    """The search keys the registry stores for ``client``: its keys (``client_keys``), and
+    those of the records merged into it (so that the person is still found by what only the
+    duplicate had: its phone, ID or spelling), each with the centre and the birth year of the
+    record they come from, which narrow lookups inside the key index."""
+    records = [client]
+    if client.id is not None:
+        records += [row for _root, row in merged_records([client.id], *KEYED_COLUMNS)]
     return [ClientSearchKey(kind=kind, value=value, centre_id=client.centre_id,
-                            birth_year=client.birth_year)
-            for kind, value in client_keys(client)]
+                            birth_year=birth_year)
+            for kind, value, birth_year in keys_of_records(records)]
 
 
-def _refresh_search_keys(client: Client) -> None:
+def keys_of_records(records) -> list[tuple[str, str, int | None]]:
+    """The distinct (kind, value, birth year) search keys of one person's records: the
+    client's own, then those of the records merged into it (``KEYED_COLUMNS`` of each)."""
+    return list({(kind, value, record.birth_year): None
+                 for record in records for kind, value in client_keys(record)})
+
+
+def refresh_search_keys(client: Client) -> None:
+    """Write ``client``'s search keys anew (``search_keys_of``); after every change of it, and
+    after a merge into it or its undoing."""
     client.search_keys.clear()
     db.session.flush()
     client.search_keys.extend(search_keys_of(client))
@@ -200,7 +235,7 @@ def register_client(actor: Actor, data: ClientData, *, confirmed_new: bool = Fal
     if client.assigned_counsellor_id is None:
         client.assigned_counsellor_id = user.id
     db.session.add(client)
-    _refresh_search_keys(client)
+    refresh_search_keys(client)
     db.session.flush()
     audit.record(actor, "create", object_type="client", object_id=client.id,
                  centre_id=client.centre_id,
@@ -221,7 +256,7 @@ def update_client(actor: Actor, client: Client, data: ClientData) -> list[str]:
         from mrc.clients.privacy import record_corrections  # imported late: it imports us
 
         record_corrections(actor, client, changed)  # before the next flush: reads old values
-        _refresh_search_keys(client)
+        refresh_search_keys(client)
         audit.record(actor, "update", object_type="client", object_id=client.id,
                      centre_id=client.centre_id, summary="changed: " + ", ".join(changed))
     db.session.commit()
@@ -698,11 +733,19 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     if exclude_id is not None:
         statement = statement.where(Client.id != exclude_id)
     scorer = matching.Scorer(matching.Person.of(data), new_phone_keys=phone_keys)
-    scored = []
-    for row in db.session.execute(statement, sql.params):
+    rows = db.session.execute(statement, sql.params).all()
+    best: dict[int, tuple[str, matching.Evidence]] = {}
+    references = {row.id: row.reference for row in rows}
+    # A person found through what only a record merged into theirs had (its phone, ID or
+    # spelling) is weighed on that record too; the record shown is the one that stays.
+    for root_id, row in [(row.id, row) for row in rows] + merged_records(
+            list(references), *_SCORED_COLUMNS[1:]):
         evidence = scorer.score(matching.Person.of(row))
-        if evidence.score >= matching.SHOW_FROM:
-            scored.append((row.id, row.reference, evidence))
+        if root_id not in best or evidence.score > best[root_id][1].score:
+            best[root_id] = (references[root_id], evidence)
+    scored = [(client_id, reference, evidence)
+              for client_id, (reference, evidence) in best.items()
+              if evidence.score >= matching.SHOW_FROM]
     scored.sort(key=lambda candidate: (-candidate[2].score, candidate[1]))
     scored = scored[:MAX_DUPLICATE_CANDIDATES]
     if not scored:
