@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
 from mrc.centres.services import centre_today
+from mrc.clients.cli import rebuild_search_keys
 from mrc.clients.merge import MergeRefused, merge_clients
 from mrc.clients.models import Client, ClientMerge, ClientSearchKey
-from mrc.clients.cli import rebuild_search_keys
 from mrc.clients.services import ClientData, find_duplicates, register_client, search_clients
 from mrc.counselling.models import CounsellingSession
 from mrc.counselling.services import SessionData, log_session
@@ -150,7 +150,8 @@ def checked(actor, **changes) -> dict[int, list[str]]:
     """The duplicate warning for a registration: candidate id -> reasons."""
     fields = {"given_name": "Rukia", "family_name": "Khatun", "sex": "female",
               "nationality": "BD", "migration_status": "intending", "birth_year": 1990}
-    return {c.client.id: c.reasons for c in find_duplicates(actor, ClientData(**(fields | changes)))}
+    candidates = find_duplicates(actor, ClientData(**(fields | changes)))
+    return {candidate.client.id: candidate.reasons for candidate in candidates}
 
 
 def test_the_person_is_found_by_what_only_the_merged_record_had(app, staff, records):
