@@ -1,7 +1,7 @@
 """Pages and helpers that belong to no single feature: home, language choice, error pages."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -12,6 +12,7 @@ from mrc.i18n import (
     LANGUAGES,
     RIGHT_TO_LEFT,
     country_name,
+    format_local_datetime,
     html_lang,
     isolate,
     language_name,
@@ -136,9 +137,7 @@ def register_template_helpers(app) -> None:
 
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["language"] = language_name
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["datetime"] = format_local_datetime
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = format_phone

@@ -1,8 +1,12 @@
 """Locale selection, text direction, digits and CLDR names."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 
 # Locale code -> the language's own name in its own script (shown in the switcher).
@@ -88,6 +92,21 @@ def select_timezone() -> str | None:
     if current_user and current_user.is_authenticated and current_user.centre:
         return current_user.centre.timezone
     return None
+
+
+def format_local_datetime(value: datetime | None, fmt: str = "medium", *,
+                          zone: str | None = None) -> str:
+    """``value`` in the time zone of ``zone`` (a centre's, for documents about its records),
+    or else as pages show times: in the user's centre's time zone, or for a user without a
+    centre (an admin) in UTC, said after the time so that it is not read as a centre's."""
+    if value is None:
+        return ""
+    if zone is not None:
+        return babel_format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=get_locale())
+    shown = format_datetime(value, fmt)
+    if has_request_context() and select_timezone() is None:
+        return gettext("%(time)s UTC", time=shown)
+    return shown
 
 
 def text_direction() -> str:

@@ -531,3 +531,31 @@ def test_another_centres_counsellor_gets_404_everywhere(app, client, staff, laho
         services.mark_follow_up_done(Actor(staff.isb_manager), row)
     assert services.follow_ups_due(Actor(staff.isb_manager),
                                    today=centre_today(lahore.centre)) == ([], [])
+
+
+def test_an_admin_sees_times_said_to_be_utc_and_the_form_says_whose_time_it_is(
+        app, counsellor, staff, lahore):
+    """Admins have no centre: pages show them times in UTC. Without saying so, 5:30 on the
+    page and 10:30 in the edit form (the centre's time, in which a session is typed) looked
+    like two different times of one session."""
+    held = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)  # 10:30 in Lahore
+    row = log(staff.lhr_counsellor, lahore, held_at=held)
+    own = counsellor.get(f"/counselling/{row.id}").get_data(as_text=True)
+    assert "10:30" in own and "UTC" not in own
+    admin = app.test_client()
+    login(admin, staff.admin)
+    page = admin.get(f"/counselling/{row.id}").get_data(as_text=True)
+    assert re.search(r"5:30\s*AM UTC</time>", page)
+    form = admin.get(f"/counselling/{row.id}/edit").get_data(as_text=True)
+    assert 'value="2026-11-20T10:30"' in form
+    assert re.search(r'id="held_at-help">In the centre(&#39;|&#x27;|\')s local time.<', form)
+
+
+def test_the_everything_we_hold_document_gives_times_in_the_clients_centre_zone(app, staff):
+    from mrc.i18n import format_local_datetime
+
+    moment = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+    with app.test_request_context():  # nobody signed in: the page's zone would be UTC
+        assert "10:30" in format_local_datetime(moment, "short", zone="Asia/Karachi")
+        assert "11:30" in format_local_datetime(moment, "short", zone="Asia/Dhaka")
+        assert format_local_datetime(moment, "short").endswith("UTC")

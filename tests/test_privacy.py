@@ -133,6 +133,25 @@ def test_pdf_is_in_the_persons_language_with_their_reference(manager, tmp_path):
         "everything held: pdf (ur)", "everything held: pdf (en)"]
 
 
+def test_pdf_gives_times_in_the_clients_centre_zone_to_an_admin_too(app, manager, staff,
+                                                                     tmp_path):
+    """The document goes to the person: an admin (whose pages show UTC) hands out the same
+    times as the centre would."""
+    from datetime import UTC, datetime
+
+    from mrc.counselling.services import SessionData, log_session
+
+    row = registered(manager)
+    log_session(Actor(staff.lhr_counsellor), row, SessionData(
+        held_at=datetime(2026, 11, 20, 5, 30, tzinfo=UTC), counsellor_id=staff.lhr_counsellor.id,
+        channel="walk_in", duration_minutes=20, topics=["legal_pathways"]))
+    admin = app.test_client()
+    login(admin, staff.admin)
+    text = pdftotext(admin.get(f"/clients/{row.id}/everything.pdf?lang=en").data, tmp_path)
+    assert "Nov 20, 2026, 10:30:00" in text  # Lahore
+    assert "5:30:00" not in text and "UTC" not in text
+
+
 # --- corrections ------------------------------------------------------------------------------
 
 def test_correction_history_shows_old_and_new_values_audit_keeps_names(manager):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, inspect, or_, select, union_all
@@ -39,6 +39,7 @@ from mrc.clients.privacy_models import ClientConsentChange, ClientCorrection
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import is_sqlite, utcnow
 from mrc.extensions import db
+from mrc.i18n import format_local_datetime
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.pagination import Page
@@ -384,8 +385,8 @@ def _pdf_story(client: Client, held: dict, lang: str) -> list:
         shown = ltr(value) if left_to_right else isolate(value)
         story.append(ShapedParagraph(f"{label}: {shown}", body))
 
-    def when(value):
-        return format_datetime(value, "medium") if value else ""
+    def when(value):  # the document goes to the person: their centre's time, always
+        return format_local_datetime(value, "medium", zone=client.centre.timezone)
 
     story.append(ShapedParagraph(_("Everything we hold about you"),
                                  LayoutStyle(lang=lang, font_size=18, space_after=6)))

@@ -29,6 +29,7 @@ class SessionForm(Form):
         _l("Date and time"), format=DATETIME_LOCAL_FORMATS,
         validators=[InputRequired(message=_l("Enter the date and time of the session."))],
         invalid_value_message=_l("Enter the date and time of the session."),
+        description=_l("In the centre's local time."),
     )
     counsellor_id = SelectField(
         _l("Counsellor"), coerce=_id_or_none,

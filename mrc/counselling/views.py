@@ -2,7 +2,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from mrc.counselling.forms import SessionForm
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import utcnow
 from mrc.extensions import db
+from mrc.i18n import format_local_datetime
 from mrc.security import get_scoped_or_404
 
 blueprint = Blueprint("counselling", __name__)
@@ -156,7 +157,7 @@ def _describe(changes: list[CounsellingSessionChange]) -> list[dict]:
         if not value:
             return "—"
         if name == "held_at":
-            return format_datetime(datetime.fromisoformat(value), "short")
+            return format_local_datetime(datetime.fromisoformat(value), "short")
         if name == "follow_up_on":
             return format_date(date.fromisoformat(value), "medium")
         if name == "counsellor_id":
