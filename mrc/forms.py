@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, StringField
-from wtforms.validators import Regexp
+from wtforms.validators import Regexp, StopValidation
 from wtforms.widgets import TextInput
 
 from mrc.i18n import normalise_digits
@@ -42,6 +42,13 @@ class LocalDigitsIntegerField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(_l("Enter a whole number.")) from error
+
+    def pre_validate(self, form):
+        # Text that is not a whole number has its message already. The validators would judge
+        # the number it lacks and add a second one ("Enter a number of people, 0 or more."),
+        # so they do not run: one message, about what was typed.
+        if self.process_errors:
+            raise StopValidation()
 
 
 class NumberStringField(StringField):

@@ -269,12 +269,18 @@ def test_head_counts_accept_local_digits_and_refuse_negatives(counsellor, staff)
                                          ("other", "18_24"): 1}
     assert audit_summaries(row.id, "update") == ["head counts changed"]
 
-    for value, message in (("-1", "0 or more"), ("abc", "whole number"), ("2.5", "whole number")):
-        refused = head_counts(counsellor, row.id, {"count_male_unknown": value})
+    # One message per field: text that is not a number is not also told the allowed range.
+    range_message = "Enter a number of people, 0 or more."
+    for name, value, message in (("count_male_unknown", "-1", range_message),
+                                 ("count_male_unknown", "x", "Enter a whole number."),
+                                 ("count_male_unknown", "2.5", "Enter a whole number."),
+                                 ("count_female_18_24", "abc", "Enter a whole number."),
+                                 ("count_other_50_plus", "-3", range_message)):
+        refused = head_counts(counsellor, row.id, {"count_male_unknown": "3", name: value})
         text = refused.get_data(as_text=True)
         assert refused.status_code == 200, value
-        error = re.search(r'id="count_male_unknown-error">(.*?)</p>', text)
-        assert error and message in error.group(1), value
+        error = re.search(rf'id="{name}-error">(.*?)</p>', text)
+        assert error and error.group(1) == message, value
         assert services.head_counts(row)[("male", None)] == 3
 
     # Clearing a count removes its row; nothing changed means no audit row.

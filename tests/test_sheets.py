@@ -389,9 +389,14 @@ def test_outreach_copies_are_one_pdf_counted_n_times(client, sheet, staff):
 
 def test_copies_out_of_range_are_refused(client, sheet, staff):
     login(client, staff.lhr_counsellor)
-    response = post_form(client, "/sheets/copies", {"sheet_id": sheet.id, "language": "ur",
-                                                    "copies": "0", "paper": "A4"})
-    assert response.status_code == 200 and response.mimetype == "text/html"
+    # One message each: text that is not a number is not also told the allowed range.
+    for copies, message in (("0", "Enter a number of copies from 1 to 1000."),
+                            ("x", "Enter a whole number.")):
+        response = post_form(client, "/sheets/copies", {"sheet_id": sheet.id, "language": "ur",
+                                                        "copies": copies, "paper": "A4"})
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        error = re.search(r'id="copies-error">(.*?)</p>', response.get_data(as_text=True))
+        assert error and error.group(1) == message, copies
     assert db.session.scalar(select(func.count()).select_from(SheetPrint)) == 0
 
 
