@@ -205,3 +205,44 @@ def test_group_session_pages_have_no_serious_accessibility_violations(page_witho
     page.goto(f"/group-sessions/{session_id}")
     page.screenshot(path=ARTIFACTS / f"group-session-{locale}.png", full_page=True)
     assert problems == {}
+
+
+def test_the_time_stays_in_one_piece_under_an_urdu_title(page, watch, staff):
+    """In Urdu "9:30 AM" is left-to-right. Not isolated, its "AM" joined the Latin centre name
+    across the venue, and the line showed "9:30" and "AM" at opposite ends."""
+    from datetime import time
+
+    from mrc.centres.services import centre_today
+    from mrc.group_sessions import services as group_services
+
+    lahore = staff.lhr_counsellor.centre
+    row = group_services.create_group_session(
+        Actor(staff.lhr_counsellor), group_services.GroupSessionData(
+            kind="pdo",
+            starts_at=group_services.local_start(lahore, centre_today(lahore), time(9, 30)),
+            venue="Protectorate of Emigrants, Lahore", venue_type="protectorate",
+            destination_country="SA"))
+    staff.lhr_counsellor.preferred_locale = "ur"
+    session_id = row.id
+    names = usernames(staff)
+
+    log_in(page, names["lhr_counsellor"])
+    page.goto(f"/group-sessions/{session_id}")
+    lead = page.locator("p.lead")
+    expect(lead).to_contain_text("9:30 AM")
+    # Where the line's first text (the date and time) draws "9:30" and "AM".
+    time_box, am_box = lead.evaluate("""lead => ["9:30", "AM"].map(word => {
+        const text = lead.firstChild;
+        const range = document.createRange();
+        range.setStart(text, text.data.indexOf(word));
+        range.setEnd(text, text.data.indexOf(word) + word.length);
+        const box = range.getBoundingClientRect();
+        return {left: box.left, right: box.right, top: box.top};
+    })""")
+    venue_box = lead.locator("bdi").first.bounding_box()
+    # One line; "9:30 AM" reads left to right, one space apart; right to left, the venue
+    # comes after the time (to its left).
+    assert am_box["top"] == time_box["top"], (time_box, am_box)
+    assert 0 <= am_box["left"] - time_box["right"] < 12, (time_box, am_box)
+    assert venue_box["x"] + venue_box["width"] <= time_box["left"], (venue_box, time_box)
+    watch.assert_clean()

@@ -440,6 +440,21 @@ def test_attendance_sheet_lists_attendees_with_signature_column(counsellor, staf
     assert audit_summaries(row.id, "view")[-1] == "attendance sheet"
 
 
+def test_date_and_time_are_isolated_with_the_languages_comma(counsellor, staff):
+    """In Urdu "9:30 AM" is left-to-right: not isolated, its "AM" joined the Latin centre name
+    across the venue, far from "9:30". The comma between date and time is Urdu's."""
+    lahore = staff.lhr_counsellor.centre
+    row = group_session(staff.lhr_counsellor, venue="Town hall",
+                        starts_at=local_start(lahore, datetime(2026, 12, 1).date(), time(9, 30)))
+    post_form(counsellor, "/language", {"locale": "ur"})
+    when = "\u2068منگل، 1 دسمبر، 2026\u2069، \u20689:30 AM\u2069"
+    page = counsellor.get(f"/group-sessions/{row.id}").get_data(as_text=True)
+    assert (f'<p class="lead">{when} · <bdi>Town hall</bdi> · '
+            "<bdi>Migrant Resource Centre Lahore</bdi></p>") in page
+    sheet = counsellor.get(f"/group-sessions/{row.id}/sheet").get_data(as_text=True)
+    assert f"<dd>{when}</dd>" in sheet
+
+
 def test_another_centre_gets_404_everywhere(client, staff):
     row = group_session(staff.lhr_counsellor)
     amir = person(staff.lhr_counsellor, "Amir")
