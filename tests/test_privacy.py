@@ -2,6 +2,7 @@
 anonymisation with secure delete, consent withdrawal and its effects, and retention."""
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -423,6 +424,31 @@ def test_admin_sets_the_retention_period_on_the_centre_form(client, staff):
     assert response.status_code == 302
     db.session.expire_all()
     assert centre("LHR").retention_years == 7
+
+
+@pytest.mark.parametrize("typed, saved, message", [
+    ("x", None, "Enter a whole number."),
+    ("2.5", None, "Enter a whole number."),
+    ("0", None, "Give a number of years from 1 to 50."),
+    ("", None, "Give a number of years from 1 to 50."),
+    ("\u0669", 9, None),  # Arabic-Indic 9, as an Urdu or Arabic keyboard types it
+])
+def test_the_retention_period_says_what_is_wrong_with_it(client, staff, typed, saved, message):
+    """It said "This field is required." for anything but a whole number from 1, and refused
+    the digits of the centres' own keyboards."""
+    login(client, staff.admin)
+    lhr = centre("LHR")
+    kept = lhr.retention_years
+    response = post_form(client, f"/centres/{lhr.id}", {
+        "name": lhr.name, "city": lhr.city, "default_locale": "ur", "timezone": "Asia/Karachi",
+        "active": "y", "retention_years": typed}, token_from=f"/centres/{lhr.id}")
+    db.session.expire_all()
+    if message is None:
+        assert response.status_code == 302 and centre("LHR").retention_years == saved
+        return
+    error = re.search(r'id="retention_years-error">([^<]*)<', response.get_data(as_text=True))
+    assert error and error.group(1) == message
+    assert centre("LHR").retention_years == kept
 
 
 # --- who may ----------------------------------------------------------------------------------

@@ -3,11 +3,11 @@ from zoneinfo import available_timezones
 from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
+from wtforms import BooleanField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from mrc.clients.validation import clean_phone
-from mrc.forms import Form, NumberStringField, email_address, options
+from mrc.forms import Form, LocalDigitsIntegerField, NumberStringField, email_address, options
 from mrc.i18n import LANGUAGES
 
 
@@ -24,10 +24,11 @@ class CentreForm(Form):
     default_locale = SelectField(_l("Default language"), choices=options(LANGUAGES.items()))
     timezone = SelectField(_l("Time zone"))
     active = BooleanField(_l("Active"))
-    retention_years = IntegerField(
+    retention_years = LocalDigitsIntegerField(
         _l("Years records are kept after the last activity"),
-        validators=[DataRequired(), NumberRange(
-            min=1, max=50, message=_l("Give a number of years from 1 to 50."))])
+        validators=[DataRequired(message=_l("Give a number of years from 1 to 50.")),
+                    NumberRange(min=1, max=50,
+                                message=_l("Give a number of years from 1 to 50."))])
     # Opening hours, printed on information sheets in each sheet's language.
     open_from_day = SelectField(_l("Open from"), coerce=_day_or_none, validators=[Optional()])
     open_to_day = SelectField(_l("Open until"), coerce=_day_or_none, validators=[Optional()])
