@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_datetime, format_time, get_locale, gettext
 from flask_login import current_user
 
 # Locale code -> the language's own name in its own script (shown in the switcher).
@@ -103,7 +103,15 @@ def format_local_datetime(value: datetime | None, fmt: str = "medium", *,
         return ""
     if zone is not None:
         return babel_format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=get_locale())
-    shown = format_datetime(value, fmt)
+    return _said_if_utc(format_datetime(value, fmt))
+
+
+def format_local_time(value: datetime | None, fmt: str = "short") -> str:
+    """The time of day of ``value`` as pages show times (``format_local_datetime``)."""
+    return "" if value is None else _said_if_utc(format_time(value, fmt))
+
+
+def _said_if_utc(shown: str) -> str:
     if has_request_context() and select_timezone() is None:
         return gettext("%(time)s UTC", time=shown)
     return shown

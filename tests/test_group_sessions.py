@@ -455,6 +455,16 @@ def test_date_and_time_are_isolated_with_the_languages_comma(counsellor, staff):
     assert f"<dd>{when}</dd>" in sheet
 
 
+def test_an_admin_is_told_the_session_time_is_utc(app, staff):
+    lahore = staff.lhr_counsellor.centre
+    row = group_session(staff.lhr_counsellor,
+                        starts_at=local_start(lahore, datetime(2026, 12, 1).date(), time(9, 30)))
+    admin = app.test_client()
+    login(admin, staff.admin)
+    for path in (f"/group-sessions/{row.id}", f"/group-sessions/{row.id}/sheet"):
+        assert re.search("\u20684:30\\sAM UTC\u2069", admin.get(path).get_data(as_text=True)), path
+
+
 def test_another_centre_gets_404_everywhere(client, staff):
     row = group_session(staff.lhr_counsellor)
     amir = person(staff.lhr_counsellor, "Amir")

@@ -9,7 +9,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,7 +27,7 @@ from mrc.group_sessions.forms import (
     KindFilterForm,
 )
 from mrc.group_sessions.models import GroupSession
-from mrc.i18n import isolate, script_language
+from mrc.i18n import format_local_time, isolate, script_language
 from mrc.security import get_scoped_or_404
 
 blueprint = Blueprint("group_sessions", __name__, url_prefix="/group-sessions")
@@ -37,7 +37,7 @@ BLANK_SHEET_ROWS = 10
 
 @blueprint.context_processor
 def group_session_helpers():
-    return {"choices": choices, "client_choices": client_choices, "format_time": format_time}
+    return {"choices": choices, "client_choices": client_choices, "format_time": format_local_time}
 
 
 def _group_session_or_404(group_session_id: int) -> GroupSession:
