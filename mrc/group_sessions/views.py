@@ -9,8 +9,8 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from mrc.centres.services import centre_today
