@@ -35,6 +35,13 @@ def safe_next_url(target: str | None) -> str | None:
     return None
 
 
+@blueprint.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links (Chromium's PDF viewer does, for
+    every PDF shown): the icon, not a 404 in the console."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @blueprint.route("/")
 def home():
     """Today's work: follow-ups due and overdue, referrals needing action, recent clients.

@@ -14,7 +14,7 @@ from mrc.auth.models import Role, User
 from mrc.extensions import db
 
 # Endpoints reachable without logging in. Everything else requires a login.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.set_language"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.set_language", "core.favicon"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -32,6 +32,7 @@ ALL_OK = {ANONYMOUS: REDIRECT, COUNSELLOR: OK, MANAGER: OK, ADMIN: OK}
 ROUTES = [
     ("core.home", "GET", "/", ALL_OK, None),
     ("core.set_language", "POST", "/language", {r: REDIRECT for r in ROLES}, None),
+    ("core.favicon", "GET", "/favicon.ico", {r: 301 for r in ROLES}, None),
     ("auth.login", "GET", "/login", {ANONYMOUS: OK, COUNSELLOR: REDIRECT, MANAGER: REDIRECT,
                                      ADMIN: REDIRECT}, None),
     ("auth.login", "POST", "/login", {ANONYMOUS: OK, COUNSELLOR: REDIRECT, MANAGER: REDIRECT,

@@ -94,6 +94,19 @@ def test_static_files(client, staff):
         response.close()
 
 
+def test_favicon_ico_leads_to_the_icon_signed_in_or_not(client, staff):
+    """Chromium's PDF viewer asks for /favicon.ico on every PDF shown: it was a 404."""
+    for signed_in in (False, True):
+        if signed_in:
+            login(client, staff.lhr_counsellor)
+        response = client.get("/favicon.ico")
+        assert response.status_code == 301
+        assert response.headers["Location"].endswith("/static/favicon.svg")
+        icon = client.get(response.headers["Location"])
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        icon.close()
+
+
 def test_request_too_large(own_app, staff):
     own_app.config["MAX_CONTENT_LENGTH"] = 1024
     browser = own_app.test_client()
