@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select, update
@@ -403,15 +404,39 @@ def test_admin_sees_all_centres_or_one(client, data):
     assert rows[rows.index(header) + 1][:2] == ["Total", "6"]
 
 
-def test_a_month_out_of_range_shows_an_error_and_last_month(client, data):
+def shows_no_figures(html: str) -> bool:
+    """The statistics page shows the form only: no months, tables, charts or downloads."""
+    return not any(mark in html for mark in (
+        "stats-scope", "stats-table", "stats-chart", "/stats/export.csv", "/stats/report.pdf"))
+
+
+def test_a_month_out_of_range_shows_an_error_and_no_figures(client, data):
     login(client, data.lhr_manager)
     page = client.get("/stats/?month=0001-01")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Choose a month between 2000 and 2100." in html
-    last = services.default_month(centre_today(centre("LHR")))
-    scope = html.split("stats-scope", 1)[1].split("</p>", 1)[0]
-    assert last.strftime("%B %Y") in scope
+    assert shows_no_figures(html)  # not last month's figures under a month never asked for
+    assert shows_no_figures(client.get("/stats/?month=bad").get_data(as_text=True))
+    assert not shows_no_figures(client.get("/stats/?month=2026-03").get_data(as_text=True))
+
+
+def test_months_that_have_not_started_are_refused(client, data):
+    this_month = services.month_start(centre_today(centre("LHR")))
+    next_month = services.add_months(this_month, 1)
+    login(client, data.lhr_manager)
+    for query in (f"month={next_month:%Y-%m}", "month=2030-01",
+                  f"month=2026-01&to={next_month:%Y-%m}"):
+        html = client.get(f"/stats/?{query}").get_data(as_text=True)
+        assert "This month has not started yet." in html, query
+        assert shows_no_figures(html), query
+    # The month in progress has figures so far.
+    html = client.get(f"/stats/?month={this_month:%Y-%m}").get_data(as_text=True)
+    assert "This month has not started yet." not in html
+    assert not shows_no_figures(html)
+    # Managers' months are their centre's: Dhaka's month may begin hours before Lahore's.
+    dhaka = services.current_month([centre("DAC")])
+    assert services.current_month([centre("LHR"), centre("DAC")]) == max(this_month, dhaka)
 
 
 def test_csv_export(client, data):
@@ -638,9 +663,9 @@ def test_a_range_of_three_months(data):
     assert (status["Completed"], status["Accepted by the partner"], status["Made"]) == (
         (1, 0, 0), (1, 0, 0), (2, 0, 0))
     outcomes = stats.table("outcomes").values()
-    assert outcomes["Referrals completed in the month"] == (1, 0, 0)
-    assert outcomes["Follow-ups done in the month"] == (1, 0, 0)
-    assert outcomes["Follow-ups overdue at the month's end"] == (2, 0, 0)
+    assert outcomes["Referrals completed in these months"] == (1, 0, 0)
+    assert outcomes["Follow-ups done in these months"] == (1, 0, 0)
+    assert outcomes["Follow-ups overdue at the end of the last month"] == (2, 0, 0)
     # The last local instant of the range is its end: c5 at 00:30 on 1 April is out.
     assert stats.table("new_clients_by_destination").values()["Italy"] == (1, 0, 0)
 
@@ -658,21 +683,73 @@ def test_ranges_are_checked(data):
     assert same.last_month is None and same.current_label == "March 2026"
 
 
+def test_titles_name_a_range_as_months(data):
+    one = lhr_march(data)
+    several = monthly_statistics(Actor(data.lhr_manager), date(2026, 1, 1),
+                                 last_month=date(2026, 6, 1))
+    assert one.column_titles == [
+        "This month (March 2026)", "Previous month (February 2026)",
+        "Change vs previous month", "A year before (March 2025)", "Change vs a year before"]
+    assert several.column_titles == [
+        "These months (January 2026 to June 2026)",
+        "The months before (July 2025 to December 2025)",
+        "Change vs the months before", "A year before (January 2025 to June 2025)",
+        "Change vs a year before"]
+    assert one.table("referral_status").title == (
+        "Referrals made in the month, by status at the month's end")
+    assert several.table("referral_status").title == (
+        "Referrals made in these months, by status at the end of the last month")
+    assert [row.label for row in one.table("outcomes").rows] == [
+        "Referrals completed in the month", "Follow-ups done in the month",
+        "Follow-ups overdue at the month's end"]
+    assert [row.label for row in several.table("outcomes").rows] == [
+        "Referrals completed in these months", "Follow-ups done in these months",
+        "Follow-ups overdue at the end of the last month"]
+    titles = [table.title for table in several.tables] + [
+        row.label for table in several.tables for row in table.rows]
+    assert not [text for text in titles if "the month" in text]
+
+
 def test_range_form_errors_beside_the_fields(client, data):
     login(client, data.lhr_manager)
     html = client.get("/stats/?month=2026-03&to=2026-01").get_data(as_text=True)
     assert 'name="to"' in html
     assert "The last month cannot be before the first month." in html
-    scope = html.split("stats-scope", 1)[1].split("</p>", 1)[0]
-    assert "March 2026" in scope and " to " not in scope  # shown for the first month alone
+    assert shows_no_figures(html)  # neither March alone nor anything else
     html = client.get("/stats/?month=2024-01&to=2026-01").get_data(as_text=True)
     assert "Choose at most 24 months." in html
+    assert shows_no_figures(html)
+    html = client.get("/stats/?month=&to=2026-03").get_data(as_text=True)
+    assert "Choose the first month too." in html  # not last month with "to" dropped
+    assert shows_no_figures(html)
     html = client.get("/stats/?month=2026-01&to=2026-03").get_data(as_text=True)
     scope = html.split("stats-scope", 1)[1].split("</p>", 1)[0]
     assert "January 2026 to March 2026" in scope
     assert "October 2025 to December 2025" in html
-    assert "Change vs the months before" in html
     assert "Submit this month" not in html  # ranges are not submitted
+
+
+def test_a_range_is_named_as_months_on_the_page(client, data):
+    login(client, data.lhr_manager)
+    html = unescape(client.get("/stats/?month=2026-01&to=2026-06").get_data(as_text=True))
+    head = html.split('id="sessions"', 1)[1].split("</thead>", 1)[0]
+    for title in ("These months (January 2026 to June 2026)",
+                  "The months before (July 2025 to December 2025)",
+                  "Change vs the months before", "A year before (January 2025 to June 2025)"):
+        assert title in head, title
+    assert "Referrals made in these months, by status at the end of the last month" in html
+    assert "Follow-ups done in these months" in html
+    assert "Clients counselled in these months, by sex and age group" in html  # the chart
+    assert "any of the three periods" in html
+    main = html.split("<main", 1)[1]
+    assert "in the month" not in main and "month's end" not in main
+    assert "This month (" not in main and "Previous month" not in main
+    html = unescape(client.get("/stats/?month=2026-03").get_data(as_text=True))
+    head = html.split('id="sessions"', 1)[1].split("</thead>", 1)[0]
+    assert "This month (March 2026)" in head and "Change vs previous month" in head
+    assert "Referrals made in the month, by status at the month's end" in html
+    assert "Clients counselled in the month, by sex and age group" in html
+    assert "any of the three months" in html
 
 
 # --- Closing a month -----------------------------------------------------------------------

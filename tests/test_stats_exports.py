@@ -3,6 +3,7 @@
 Figures come from the hand-built data set of tests/test_stats.py (March 2026 at Lahore).
 """
 
+import csv
 import io
 import re
 import shutil
@@ -15,10 +16,11 @@ from sqlalchemy import select
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
+from mrc.centres.services import centre_today
 from mrc.extensions import db
 from mrc.stats import charts
 from mrc.stats.exports import sheet_names
-from mrc.stats.services import monthly_statistics
+from mrc.stats.services import add_months, month_start, monthly_statistics
 from tests.conftest import centre, login, statements_sent
 from tests.test_stats import MARCH, data  # noqa: F401  (fixture: the hand-built data set)
 
@@ -316,3 +318,94 @@ def test_exports_of_a_range_of_months(client, data):
     assert f"/stats/report.pdf?centre={centre('LHR').id}&amp;month=2026-02&amp;to=2026-03" in page
     months = [t.text for t in svg_of(page, "trend").iter(f"{SVG}text")]
     assert "Mar" in months and months.count("2026") == 1  # the trend ends with the range
+
+
+# --- A range is named as months; invalid periods download nothing ---------------------------
+
+RANGE_TITLES = ["These months (January 2026 to June 2026)",
+                "The months before (July 2025 to December 2025)",
+                "Change vs the months before",
+                "A year before (January 2025 to June 2025)",
+                "Change vs a year before"]
+MARCH_TITLES = ["This month (March 2026)", "Previous month (February 2026)",
+                "Change vs previous month", "A year before (March 2025)",
+                "Change vs a year before"]
+RANGE_WORDING = ["Referrals made in these months, by status at the end of the last month",
+                 "Referrals completed in these months", "Follow-ups done in these months",
+                 "Follow-ups overdue at the end of the last month"]
+ONE_MONTH_WORDING = ["in the month", "month's end", "This month (", "Previous month ("]
+
+
+def test_csv_of_a_range_names_its_months(client, data):
+    login(client, data.lhr_manager)
+    body = client.get(f"/stats/export.csv?centre={centre('LHR').id}&month=2026-01&to=2026-06")
+    rows = list(csv.reader(io.StringIO(body.get_data().decode("utf-8-sig"))))
+    assert rows[1] == ["Months", "2026-01..2026-06"]
+    header = next(row for row in rows if row and row[0] == "Counselling sessions")
+    assert header[1:] == RANGE_TITLES
+    texts = [cell for row in rows for cell in row]
+    assert all(title in texts for title in RANGE_WORDING)
+    assert not [text for text in texts if any(word in text for word in ONE_MONTH_WORDING)]
+
+
+def test_xlsx_of_a_range_and_of_one_month_name_their_months(client, data):
+    login(client, data.lhr_manager)
+    for query, titles, period in [("month=2026-01&to=2026-06", RANGE_TITLES, "Months"),
+                                  ("month=2026-03", MARCH_TITLES, "Month")]:
+        book = load_workbook(io.BytesIO(client.get(f"/stats/export.xlsx?{query}").get_data()))
+        assert book.worksheets[0]["A3"].value == period
+        for sheet in book.worksheets[1:]:
+            assert [cell.value for cell in sheet[1]][1:] == titles, sheet.title
+        texts = [str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows()
+                 for cell in row]
+        if period == "Months":
+            assert all(title in texts for title in RANGE_WORDING)
+            assert not [t for t in texts if any(word in t for word in ONE_MONTH_WORDING)]
+        else:
+            assert "Referrals made in the month, by status at the month's end" in texts
+
+
+def test_pdf_of_a_range_and_of_one_month_name_their_months(client, data, tmp_path):
+    login(client, data.lhr_manager)
+    body = client.get(f"/stats/report.pdf?centre={centre('LHR').id}&month=2026-01&to=2026-06")
+    text, _fonts = pdf_text(tmp_path, body.get_data())
+    flat = " ".join(text.split())  # header cells wrap over several lines
+    assert all(title in flat for title in RANGE_TITLES)
+    assert all(title in flat for title in RANGE_WORDING)
+    assert "Clients counselled in these months, by sex and age group" in flat
+    assert not [word for word in ONE_MONTH_WORDING if word in flat]
+    text, _fonts = pdf_text(tmp_path, client.get("/stats/report.pdf?month=2026-03").get_data())
+    flat = " ".join(text.split())
+    assert all(title in flat for title in MARCH_TITLES)
+    assert "Referrals made in the month, by status at the month's end" in flat
+    assert "Clients counselled in the month, by sex and age group" in flat
+    assert "These months" not in flat and "months before" not in flat
+
+
+def test_an_invalid_period_downloads_nothing_and_the_page_says_why(client, data):
+    next_month = add_months(month_start(centre_today(centre("LHR"))), 1)
+    invalid = {
+        "month=bad": "Not a valid date value.",
+        "month=2026-06&to=2026-01": "The last month cannot be before the first month.",
+        "month=2030-01": "This month has not started yet.",
+        f"month={next_month:%Y-%m}": "This month has not started yet.",
+        f"month=2026-01&to={next_month:%Y-%m}": "This month has not started yet.",
+        "month=2024-01&to=2026-01": "Choose at most 24 months.",
+        "month=&to=2026-03": "Choose the first month too.",
+    }
+    login(client, data.lhr_manager)
+    for path in ("export.csv", "export.xlsx", "report.pdf"):
+        for query, error in invalid.items():
+            response = client.get(f"/stats/{path}?{query}")
+            assert response.status_code == 302, (path, query)
+            page = client.get(response.headers["Location"])
+            assert page.request.path == "/stats/"
+            html = page.get_data(as_text=True)
+            assert error in html, (path, query)
+            assert "stats-table" not in html and "/stats/export.csv" not in html
+    assert not exports("csv") + exports("xlsx") + exports("pdf")
+    # The page tells the manager in their language.
+    speak(data.lhr_manager, "ur")
+    response = client.get("/stats/export.csv?month=2030-01")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "یہ مہینہ ابھی شروع نہیں ہوا۔" in html

@@ -63,6 +63,7 @@ class SexAge:
     """Clients counselled in the months chosen: ``values[(sex, age group)]``."""
 
     month: date
+    month_count: int  # more than 1: a range, named as months in the title
     sexes: list[tuple[str, str]]
     groups: list[tuple[str, str]]
     values: dict[tuple[str, str], int]
@@ -104,6 +105,7 @@ def monthly_charts(stats: MonthlyStatistics) -> Charts:
     counselled = {row.code: row.current for row in stats.table("clients_counselled").rows}
     sex_age = SexAge(
         month=stats.month,
+        month_count=stats.month_count,
         sexes=[(code, str(label)) for code, label in SEX],
         groups=[(code, str(AGE_GROUP_LABELS[code])) for code in AGE_GROUP_CODES],
         values={(sex, group): counselled.get(f"{sex}:{group}", 0)
@@ -250,8 +252,10 @@ def trend_figure(trend: Trend, rtl: bool = False) -> Figure:
 
 
 def sex_age_figure(data: SexAge, rtl: bool = False) -> Figure:
-    fig = Figure("sex_age", str(_l("Clients counselled in the month, by sex and age group")),
-                 WIDTH, 0, False)
+    title = (_l("Clients counselled in the month, by sex and age group")
+             if data.month_count == 1 else
+             _l("Clients counselled in these months, by sex and age group"))
+    fig = Figure("sex_age", str(title), WIDTH, 0, False)
     plot_width = WIDTH - PLOT_LEFT - PLOT_RIGHT
     top, step = nice_scale(max(data.values.values(), default=0))
     _axes(fig, top, step, plot_width)

@@ -45,17 +45,6 @@ def neutralise(value):
     return value
 
 
-def column_headers(stats: MonthlyStatistics) -> list[str]:
-    """The five number columns of every table, in the current locale."""
-    return [
-        str(_l("This month (%(month)s)", month=stats.current_label)),
-        str(_l("Previous month (%(month)s)", month=stats.previous_label)),
-        str(_l("Change vs previous month")),
-        str(_l("A year before (%(month)s)", month=stats.year_ago_label)),
-        str(_l("Change vs a year before")),
-    ]
-
-
 def _numbers(row) -> list[int]:
     return [row.current, row.previous, row.change_previous, row.year_ago, row.change_year]
 
@@ -66,6 +55,11 @@ def _audit(actor: Actor, fmt: str, stats: MonthlyStatistics, centre_id: int | No
                  summary=f"format={fmt} month={_months(stats)} centres="
                          + ",".join(c.code for c in stats.centres))
     db.session.commit()
+
+
+def _months_title(stats: MonthlyStatistics) -> str:
+    """What the row naming the period is called: "Month", or "Months" for a range."""
+    return str(_l("Month") if stats.month_count == 1 else _l("Months"))
 
 
 def _months(stats: MonthlyStatistics) -> str:
@@ -94,8 +88,8 @@ def export_csv(actor: Actor, month: date, centre_id: int | None = None,
     writer = csv.writer(out)
     writer.writerow([neutralise(str(_l("Centre"))),
                      neutralise(", ".join(c.name for c in stats.centres))])
-    writer.writerow([neutralise(str(_l("Month"))), _months(stats)])
-    headers = column_headers(stats)
+    writer.writerow([neutralise(_months_title(stats)), _months(stats)])
+    headers = stats.column_titles
     for table in stats.tables:
         writer.writerow([])
         writer.writerow([neutralise(table.title)] + [neutralise(h) for h in headers])
@@ -147,7 +141,7 @@ def export_xlsx(actor: Actor, month: date, centre_id: int | None = None,
     frozen header row and whole numbers as numbers; audited."""
     stats = monthly_statistics(actor, month, centre_id, last_month)
     rtl = str(get_locale()) in RIGHT_TO_LEFT
-    headers = column_headers(stats)
+    headers = stats.column_titles
     bold = Font(bold=True)
     book = Workbook()
     summary = book.active
@@ -157,7 +151,7 @@ def export_xlsx(actor: Actor, month: date, centre_id: int | None = None,
     lines = [
         (str(_l("Monthly statistics")), ""),
         (str(_l("Centre")), ", ".join(c.name for c in stats.centres)),
-        (str(_l("Month")), f"{stats.current_label} ({_months(stats)})"),
+        (_months_title(stats), f"{stats.current_label} ({_months(stats)})"),
         (str(_l("Generated on %(date)s", date=format_date(_today(actor), "long"))), ""),
     ]
     for number, (key, value) in enumerate(lines, start=1):
@@ -310,7 +304,7 @@ def report_pdf(actor: Actor, month: date, centre_id: int | None = None,
     month_name = stats.current_label
     scope = str(_l("%(centres)s, %(month)s", centres=isolate(centres), month=month_name))
     width = A4[0] - 2 * MARGIN
-    headers = column_headers(stats)
+    headers = stats.column_titles
 
     def para(text, size, **kw):
         return ShapedParagraph(text, LayoutStyle(lang=lang, font_size=size, **kw))

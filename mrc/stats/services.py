@@ -60,7 +60,7 @@ from mrc.clients.choices import MIGRATION_STATUS, SEX
 from mrc.clients.models import Client
 from mrc.counselling.choices import CHANNELS, TOPICS
 from mrc.counselling.models import CounsellingSession
-from mrc.database import UTCDateTime
+from mrc.database import UTCDateTime, utcnow
 from mrc.extensions import db
 from mrc.group_sessions.choices import AGE_GROUPS, AGE_UNKNOWN_LABEL
 from mrc.group_sessions.choices import KINDS as GROUP_KINDS
@@ -100,6 +100,13 @@ def add_months(month: date, count: int) -> date:
 def default_month(today: date) -> date:
     """Last month: the one a manager reports on."""
     return add_months(month_start(today), -1)
+
+
+def current_month(centres: list[Centre]) -> date:
+    """The month in progress: the latest month that has begun in the local calendar of any
+    of ``centres`` (UTC's without any); a later month has no figures yet, only zeros."""
+    return max((month_start(centre_today(centre)) for centre in centres),
+               default=month_start(utcnow().date()))
 
 
 def parse_month(value: str | None) -> date | None:
@@ -747,6 +754,24 @@ class MonthlyStatistics:
         return months_label(self.year_ago_month, self.year_ago_end_month)
 
     @property
+    def column_titles(self) -> list[str]:
+        """The titles of the five number columns, in the current locale: the months chosen,
+        the months before, the change, the same months a year before, the change. The page
+        and every export use them; a range is named as months, not as one month."""
+        if self.month_count == 1:
+            chosen = [_l("This month (%(month)s)", month=self.current_label),
+                      _l("Previous month (%(month)s)", month=self.previous_label),
+                      _l("Change vs previous month")]
+        else:
+            chosen = [_l("These months (%(months)s)", months=self.current_label),
+                      _l("The months before (%(months)s)", months=self.previous_label),
+                      _l("Change vs the months before")]
+        return [str(title) for title in chosen] + [
+            str(_l("A year before (%(month)s)", month=self.year_ago_label)),
+            str(_l("Change vs a year before")),
+        ]
+
+    @property
     def changed_since_submission_total(self) -> int:
         return sum(self.changed_since_submission.values())
 
@@ -990,6 +1015,10 @@ def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None,
     def three(name: str) -> list[dict]:
         return [counts.get(name, {}) for counts in counted]
 
+    def in_period(one_month, several_months) -> str:
+        """A title that names the period: ``one_month``'s wording, or the range's."""
+        return str(one_month if count == 1 else several_months)
+
     topics = three("sessions_by_topic")
     counselled_destinations = three("counselled_clients_by_destination")
     tables = [
@@ -1025,17 +1054,21 @@ def monthly_statistics(actor: Actor, month: date, centre_id: int | None = None,
         _partner_table(three("referrals_by_partner")),
         _coded_table("referrals_by_service", str(_l("Referrals made, by service")),
                      three("referrals_by_service"), SERVICES),
-        _coded_table("referral_status",
-                     str(_l("Referrals made in the month, by status at the month's end")),
-                     three("referral_status"), STATUSES),
+        _coded_table("referral_status", in_period(
+            _l("Referrals made in the month, by status at the month's end"),
+            _l("Referrals made in these months, by status at the end of the last month")),
+            three("referral_status"), STATUSES),
         *_sheet_tables(three("sheets_printed")),
         Table("outcomes", str(_l("Completed referrals and follow-ups")), [
-            Row(str(_l("Referrals completed in the month")),
+            Row(in_period(_l("Referrals completed in the month"),
+                          _l("Referrals completed in these months")),
                 *(counts.get("", 0) for counts in three("referrals_completed")),
                 code="referrals_completed"),
-            Row(str(_l("Follow-ups done in the month")),
+            Row(in_period(_l("Follow-ups done in the month"),
+                          _l("Follow-ups done in these months")),
                 *(f.get("", 0) for f in three("follow_ups_done")), code="follow_ups_done"),
-            Row(str(_l("Follow-ups overdue at the month's end")),
+            Row(in_period(_l("Follow-ups overdue at the month's end"),
+                          _l("Follow-ups overdue at the end of the last month")),
                 *(f.get("", 0) for f in three("follow_ups_overdue")), code="follow_ups_overdue"),
         ]),
     ]

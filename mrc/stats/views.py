@@ -1,10 +1,12 @@
+from datetime import date
+from typing import NamedTuple
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from mrc.auth.models import Role
-from mrc.centres.services import all_centres, centre_today
+from mrc.centres.services import all_centres
 from mrc.core import current_actor
-from mrc.database import utcnow
 from mrc.forms import options
 from mrc.i18n import isolate
 from mrc.security import require_role
@@ -15,58 +17,77 @@ from mrc.stats.services import StatisticsAccessDenied, SubmissionRefused
 blueprint = Blueprint("stats", __name__, url_prefix="/stats")
 
 
-def _wanted(form: StatisticsFilterForm):
-    """(month, centre id) from the query string; last month by default."""
-    user = current_actor().user
+class Wanted(NamedTuple):
+    """The statistics asked for: first month, last month of a range (None: one month) and
+    centre (None: all centres, for admins)."""
+
+    month: date
+    last_month: date | None
+    centre_id: int | None
+
+
+def _wanted(form: StatisticsFilterForm) -> Wanted | None:
+    """The statistics asked for in the query string, last month by default; None when the
+    months are invalid (the form then holds the errors, beside its fields).
+
+    Raises ``StatisticsAccessDenied``.
+    """
+    actor = current_actor()
+    user = actor.user
     if user.role == Role.ADMIN:
         form.set_centres(all_centres())
+        centre_id = form.centre.data or None  # read (as a number) before validation
     else:
         form.centre.choices = options([(user.centre_id, user.centre.name)] if user.centre else [])
+        centre_id = user.centre_id
+    form.current_month = services.current_month(
+        services.statistics_centres(actor, centre_id))
     form.validate()
-    centre_id = form.centre.data if user.role == Role.ADMIN else user.centre_id
-    month = form.month.data if not form.month.errors and form.month.data else None
-    if month is None:
-        today = centre_today(user.centre) if user.centre else utcnow().date()
-        month = services.default_month(today)
-        form.month.data = month
-    return month, centre_id or None
-
-
-def _last_month(form: StatisticsFilterForm):
-    """The "to" month of a valid range, else None (one month)."""
-    if form.to.errors or form.month.errors or not form.month.data:
+    if form.month.errors or form.to.errors:
         return None
-    return form.to.data or None
+    month = form.month.data
+    if month is None:
+        month = services.default_month(form.current_month)
+        form.month.data = month
+    return Wanted(month, form.to.data if form.to.data != month else None, centre_id)
 
 
 @blueprint.route("/")
 @require_role(Role.MANAGER, Role.ADMIN)
 def index():
     form = StatisticsFilterForm(request.args)
-    month, centre_id = _wanted(form)
     try:
-        stats = services.monthly_statistics(current_actor(), month, centre_id,
-                                            last_month=_last_month(form))
+        wanted = _wanted(form)
+        if wanted is None:
+            # The errors beside the fields and no figures: none would be those asked for.
+            return render_template("stats/index.html", form=form, stats=None)
+        stats = services.monthly_statistics(current_actor(), wanted.month, wanted.centre_id,
+                                            last_month=wanted.last_month)
     except StatisticsAccessDenied:
         abort(404)
-    return render_template("stats/index.html", form=form, stats=stats, centre_id=centre_id,
-                           can_submit=services.can_submit(stats),
+    return render_template("stats/index.html", form=form, stats=stats,
+                           centre_id=wanted.centre_id, can_submit=services.can_submit(stats),
                            charts=charts.page_charts(stats))
 
 
 def _download(make, stem: str, extension: str, mimetype: str) -> Response:
-    """An export of the page's statistics (same query parameters, same access rules)."""
+    """An export of the page's statistics (same query parameters, same access rules). An
+    invalid period downloads nothing: the statistics page shows why, beside the field."""
     form = StatisticsFilterForm(request.args)
-    month, centre_id = _wanted(form)
     try:
-        last_month = _last_month(form)
-        body = make(current_actor(), month, centre_id, last_month)
+        wanted = _wanted(form)
+        if wanted is None:
+            return redirect(url_for("stats.index", centre=request.args.get("centre"),
+                                    month=request.args.get("month"),
+                                    to=request.args.get("to")))
+        body = make(current_actor(), wanted.month, wanted.centre_id, wanted.last_month)
     except StatisticsAccessDenied:
         abort(404)
-    scope = services.statistics_centres(current_actor(), centre_id)[0].code if centre_id else "all"
-    months = f"{month:%Y-%m}"
-    if last_month and last_month != month:
-        months += f"-to-{last_month:%Y-%m}"
+    scope = (services.statistics_centres(current_actor(), wanted.centre_id)[0].code
+             if wanted.centre_id else "all")
+    months = f"{wanted.month:%Y-%m}"
+    if wanted.last_month:
+        months += f"-to-{wanted.last_month:%Y-%m}"
     name = f"{stem}-{scope}-{months}.{extension}"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -101,8 +122,12 @@ def submit():
     if request.method == "POST":
         form = MonthSubmissionForm()
     else:
-        wanted = StatisticsFilterForm(request.args)
-        month, centre_id = _wanted(wanted)
+        try:
+            wanted = _wanted(StatisticsFilterForm(request.args))
+        except StatisticsAccessDenied:
+            abort(404)
+        # An invalid month in the link leaves the month to choose.
+        month, centre_id = (wanted.month, wanted.centre_id) if wanted else (None, None)
         form = MonthSubmissionForm(formdata=None, data={"month": month, "centre": centre_id or 0})
     if user.role == Role.ADMIN:
         form.set_centres(all_centres())
