@@ -12,7 +12,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, event
 
-from mrc import create_app
+from mrc import create_app, freeze_loaded_objects
 from mrc.extensions import db
 
 
@@ -26,9 +26,11 @@ def benchmark_app(database_url: str | None, prefix: str, **config) -> Flask:
     """An app on ``database_url``, or on a new SQLite file in a temporary folder; password
     hashing made cheap (accounts are created, never attacked)."""
     url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/bench.sqlite3"
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
-                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
-                       "ARGON2_PARALLELISM": 1, **config})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024,
+                      "ARGON2_PARALLELISM": 1, **config})
+    freeze_loaded_objects()  # as wsgi.py does for every worker
+    return app
 
 
 def empty_database() -> None:

@@ -127,3 +127,18 @@ def test_existing_open_files_are_tightened(environment, tmp_path):
     build()
     assert mode(instance) == 0o700
     assert mode(database) == 0o600
+
+
+def test_the_wsgi_entry_point_leaves_what_it_loaded_out_of_full_collections(environment):
+    """A full garbage collection walked the ~140,000 objects every worker loads at start:
+    60-90 ms in the middle of some request (the slowest searches of the search benchmark).
+    wsgi.py, which every gunicorn worker imports, freezes them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    frozen = subprocess.run(  # noqa: S603  (this interpreter, a fixed script)
+        [sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+        cwd=root, env=os.environ, check=True, capture_output=True, text=True).stdout
+    assert int(frozen.strip().splitlines()[-1]) > 50_000
