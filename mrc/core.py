@@ -12,6 +12,7 @@ from mrc.i18n import (
     LANGUAGES,
     RIGHT_TO_LEFT,
     country_name,
+    format_item_list,
     format_local_datetime,
     html_lang,
     isolate,
@@ -145,6 +146,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["language"] = language_name
     app.jinja_env.filters["datetime"] = format_local_datetime
+    app.jinja_env.filters["listed"] = format_item_list
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = format_phone

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_time, get_locale, gettext
 from flask_login import current_user
@@ -115,6 +116,13 @@ def _said_if_utc(shown: str) -> str:
     if has_request_context() and select_timezone() is None:
         return gettext("%(time)s UTC", time=shown)
     return shown
+
+
+def format_item_list(items) -> str:
+    """Items joined as the user's language joins a list: "a, b, and c"; Urdu "a، b، اور c";
+    Arabic "a وb وc" (CLDR, through Babel)."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=get_locale()) if items else ""
 
 
 def text_direction() -> str:

@@ -178,7 +178,7 @@ def test_duplicate_warning_lists_candidates_with_reasons(counsellor):
     response = register(counsellor, phone="+92 300 1234567", national_id="")
     text = response.get_data(as_text=True)
     assert "This person may be registered already" in text
-    assert "same phone number, same name, same birth year, same district" in text
+    assert "same phone number, same name, same birth year, and same district" in text
     assert client_count() == 1
     # What was typed is still there, and the counsellor can confirm a new person.
     assert 'value="Muhammad"' in text
@@ -191,7 +191,7 @@ def test_duplicate_warning_by_native_name_and_near_birth_year(counsellor):
     register(counsellor)
     text = register(counsellor, given_name="Mohd", family_name="Usmaan", phone="", national_id="",
                     birth_year="1995").get_data(as_text=True)
-    assert "same name, born within a year, same district" in text
+    assert "same name, born within a year, and same district" in text
     no_warning = register(counsellor, given_name="Mohd", family_name="Usmaan", phone="",
                           national_id="", birth_year="1990")
     assert no_warning.status_code == 302

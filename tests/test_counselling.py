@@ -487,7 +487,7 @@ def test_my_sessions_newest_first_and_paginated(counsellor, staff, lahore, monke
     rows = first.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     assert len(rows) == 2
     assert "Phone or hotline" in rows[0] and "Ayesha Bibi" in rows[0] and ", open" in rows[0]
-    assert "Messaging" in rows[1] and "Remittances, Other" in rows[1]
+    assert "Messaging" in rows[1] and "Remittances and Other" in rows[1]
     assert lahore.reference in rows[1]
     assert 'rel="next"' in first and "Walk-in" not in first
     second = counsellor.get("/counselling/mine?page=2").get_data(as_text=True)

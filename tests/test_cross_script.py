@@ -102,7 +102,7 @@ def test_registering_rokeya_begum_warns_about_the_bengali_registration(counsello
 def test_the_same_spelling_is_not_reported_twice(counsellor):
     register(counsellor)
     text = register(counsellor, phone="", national_id="").get_data(as_text=True)
-    assert "same name, same birth year, same district" in text
+    assert "same name, same birth year, and same district" in text
     assert "spelled differently" not in text and "another script" not in text
 
 
@@ -159,7 +159,7 @@ def test_a_typo_warns_when_other_evidence_agrees(counsellor):
     text = register(counsellor, given_name="Muhammed", family_name="Usmna",
                     given_name_native="", family_name_native="", phone="", national_id="",
                     district="Lahore").get_data(as_text=True)
-    assert "name spelled differently, same birth year, same district" in text
+    assert "name spelled differently, same birth year, and same district" in text
 
 
 def test_fathers_name_is_evidence_for_and_against(counsellor):
@@ -167,7 +167,7 @@ def test_fathers_name_is_evidence_for_and_against(counsellor):
     same_father = register(counsellor, given_name="Mohammad", given_name_native="",
                            family_name_native="", phone="", national_id="", district="",
                            birth_year="1995", father_name="محمد اسلم").get_data(as_text=True)
-    assert "name spelled differently, born within a year, father&#39;s name spelled " \
+    assert "name spelled differently, born within a year, and father&#39;s name spelled " \
            "differently" in same_father
     other_father = register(counsellor, phone="", national_id="", district="",
                             father_name="Ghulam Rasool")

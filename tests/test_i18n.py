@@ -335,3 +335,34 @@ def test_example_numbers_keep_their_order_in_right_to_left_text(client, staff):
     page = register(client, phone="12").get_data(as_text=True)
     assert "\u2066+92 300 1234567\u2069" in page  # the error beside the field
     assert "\u20660300 1234567\u2069" in page  # the help text
+
+
+def test_lists_are_joined_as_each_language_joins_them(app):
+    """Topics, reasons of a duplicate warning and centres were joined with a Latin ", " in
+    every language; Urdu and Persian-script languages write "،" and "and" before the last."""
+    from flask_babel import force_locale
+
+    from mrc.i18n import format_item_list
+
+    with app.test_request_context():
+        for locale, joined in (("en", "A, B, and C"), ("ur", "A، B، اور C"),
+                               ("ar", "A وB وC"), ("ps", "A، B، او C"), ("bn", "A, B এবং C")):
+            with force_locale(locale):
+                assert format_item_list(["A", "B", "C"]) == joined, locale
+                assert format_item_list(["A"]) == "A"
+                assert format_item_list([]) == ""
+
+
+def test_a_group_sessions_topics_are_joined_in_urdu(client, staff):
+    from mrc.extensions import db
+    from tests.conftest import login, post_form
+    from tests.test_group_sessions import group_session
+
+    row = group_session(staff.lhr_counsellor)
+    row.topics = "legal_pathways remittances"
+    db.session.commit()
+    login(client, staff.lhr_counsellor)
+    post_form(client, "/language", {"locale": "ur"})
+    page = client.get(f"/group-sessions/{row.id}").get_data(as_text=True)
+    topics = re.search(r"<dd>([^<]*اور[^<]*)</dd>", page)
+    assert topics and ", " not in topics.group(1), topics

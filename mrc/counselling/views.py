@@ -17,7 +17,7 @@ from mrc.counselling.forms import SessionForm
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import utcnow
 from mrc.extensions import db
-from mrc.i18n import format_local_datetime
+from mrc.i18n import format_item_list, format_local_datetime
 from mrc.security import get_scoped_or_404
 
 blueprint = Blueprint("counselling", __name__)
@@ -167,9 +167,9 @@ def _describe(changes: list[CounsellingSessionChange]) -> list[dict]:
         if name == "duration_minutes":
             return format_decimal(int(value)) if value.isdigit() else value
         if name == "topics":
-            return ", ".join(choices.labels_for(choices.TOPICS, value))
+            return format_item_list(choices.labels_for(choices.TOPICS, value))
         if name == "pathways":
-            return ", ".join(choices.labels_for(choices.PATHWAYS, value))
+            return format_item_list(choices.labels_for(choices.PATHWAYS, value))
         return value
 
     order = list(FIELD_LABELS)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from mrc.clients.choices import SEX, label_for
 from mrc.counselling.choices import TOPICS as COUNSELLING_TOPICS
+from mrc.counselling.choices import labels_for
 
 KINDS = [
     ("pdo", _l("Pre-departure orientation")),
@@ -38,4 +39,4 @@ AGE_UNKNOWN_LABEL = _l("Age not known")
 
 
 __all__ = ["KINDS", "PDO", "VENUE_TYPES", "TOPICS", "HEAD_COUNT_SEXES", "AGE_GROUPS",
-           "AGE_UNKNOWN_LABEL", "label_for"]
+           "AGE_UNKNOWN_LABEL", "label_for", "labels_for"]

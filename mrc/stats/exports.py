@@ -26,7 +26,7 @@ from mrc.audit import services as audit
 from mrc.centres.services import centre_today
 from mrc.database import utcnow
 from mrc.extensions import db
-from mrc.i18n import RIGHT_TO_LEFT, isolate, ltr
+from mrc.i18n import RIGHT_TO_LEFT, format_item_list, isolate, ltr
 from mrc.sheets.layout import RENDER_LOCK, LayoutStyle, ShapedParagraph, main_face
 from mrc.stats import charts
 from mrc.stats.services import MonthlyStatistics, monthly_statistics
@@ -87,7 +87,7 @@ def export_csv(actor: Actor, month: date, centre_id: int | None = None,
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([neutralise(str(_l("Centre"))),
-                     neutralise(", ".join(c.name for c in stats.centres))])
+                     neutralise(format_item_list(c.name for c in stats.centres))])
     writer.writerow([neutralise(_months_title(stats)), _months(stats)])
     headers = stats.column_titles
     for table in stats.tables:
@@ -150,7 +150,7 @@ def export_xlsx(actor: Actor, month: date, centre_id: int | None = None,
     summary.sheet_view.rightToLeft = rtl
     lines = [
         (str(_l("Monthly statistics")), ""),
-        (str(_l("Centre")), ", ".join(c.name for c in stats.centres)),
+        (str(_l("Centre")), format_item_list(c.name for c in stats.centres)),
         (_months_title(stats), f"{stats.current_label} ({_months(stats)})"),
         (str(_l("Generated on %(date)s", date=format_date(_today(actor), "long"))), ""),
     ]
@@ -300,7 +300,7 @@ def report_pdf(actor: Actor, month: date, centre_id: int | None = None,
     locale = str(get_locale())
     lang = locale
     rtl = locale in RIGHT_TO_LEFT
-    centres = ", ".join(c.name for c in stats.centres)
+    centres = format_item_list(c.name for c in stats.centres)
     month_name = stats.current_label
     scope = str(_l("%(centres)s, %(month)s", centres=isolate(centres), month=month_name))
     width = A4[0] - 2 * MARGIN
