@@ -69,7 +69,7 @@ def create_user_command(username, display_name, role, centre_code):
         user = create_user(None, username=username, display_name=display_name or username,
                            password=password, role=Role(role), centre_id=centre_id)
     except PolicyError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(" ".join(map(str, error.refusals))) from error
     click.echo(f"Created {user.role.value} {user.username}.")
 
 

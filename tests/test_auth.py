@@ -285,3 +285,32 @@ def test_a_signed_in_request_reads_its_session_user_and_centre_in_one_statement(
     assert len(reads) == 1, reads
     assert "FROM user_sessions" in reads[0] and "JOIN users" in reads[0] \
         and "JOIN centres" in reads[0]
+
+
+def test_the_user_form_shows_every_refusal_at_once(client, staff):
+    """A counsellor without a centre and a common password: both messages, each beside its
+    field (the password one came only after the centre was corrected)."""
+    login(client, staff.admin)
+    text = post_form(
+        client, "/users/new",
+        {"username": staff.lhr_counsellor.username, "display_name": "New", "role": "counsellor",
+         "centre_id": "0", "active": "y", "password": "password1234"},
+        token_from="/users/new",
+    ).get_data(as_text=True)
+    assert 'id="centre_id-error"' in text and "belong to a centre" in text
+    assert 'id="username-error"' in text and "is taken" in text
+    assert 'id="password-error"' in text and "too common" in text
+
+
+def test_a_refused_edit_changes_nothing(client, staff):
+    login(client, staff.lhr_manager)
+    response = post_form(
+        client, f"/users/{staff.lhr_counsellor.id}",
+        {"username": staff.lhr_counsellor.username, "display_name": "Renamed",
+         "role": "counsellor", "centre_id": str(staff.lhr_counsellor.centre_id), "active": "y",
+         "password": "password1234"},
+        token_from=f"/users/{staff.lhr_counsellor.id}",
+    )
+    assert 'id="password-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, staff.lhr_counsellor.id).display_name != "Renamed"

@@ -30,10 +30,26 @@ class AuthError(Exception):
 
 
 class PolicyError(FieldError):
-    """A request that breaks a rule (password policy, role limits)."""
+    """A request that breaks a rule (password policy, role limits). ``refusals``: this one
+    and any others found in the same request (``also``), one beside each field."""
 
-    def __init__(self, message, field: str):
+    def __init__(self, message, field: str, *, also=()):
         super().__init__(field, message)
+        self.refusals = [self, *also]
+
+
+def _refuse_together(*checks) -> None:
+    """Run every check and raise what all of them refused at once, so that a form shows each
+    problem beside its field in one go (not one more after each correction)."""
+    refusals = []
+    for check in checks:
+        try:
+            check()
+        except PolicyError as refusal:
+            refusals += refusal.refusals
+    if refusals:
+        first, *others = refusals
+        raise PolicyError(first.message, first.field, also=others)
 
 
 @dataclass(frozen=True)
@@ -239,13 +255,18 @@ def create_user(actor: Actor | None, *, username: str, display_name: str, passwo
                 role: Role, centre_id: int | None, preferred_locale: str | None = None) -> User:
     """Create an account. ``actor`` None means the command line (no role limits)."""
     username = normalise_username(username)
-    if actor is not None:
-        _check_assignment(actor, role, centre_id)
-    elif role != Role.ADMIN and centre_id is None:
-        raise PolicyError(_l("Counsellors and managers belong to a centre."), "centre_id")
-    if db.session.scalar(select(User.id).where(User.username == username)):
-        raise PolicyError(_l("This user name is taken."), "username")
-    check_password(password, username)
+
+    def assignment() -> None:
+        if actor is not None:
+            _check_assignment(actor, role, centre_id)
+        elif role != Role.ADMIN and centre_id is None:
+            raise PolicyError(_l("Counsellors and managers belong to a centre."), "centre_id")
+
+    def username_free() -> None:
+        if db.session.scalar(select(User.id).where(User.username == username)):
+            raise PolicyError(_l("This user name is taken."), "username")
+
+    _refuse_together(assignment, username_free, lambda: check_password(password, username))
     user = User(
         username=username,
         display_name=display_name.strip(),
@@ -267,9 +288,16 @@ def update_user(actor: Actor, user: User, *, display_name: str, role: Role,
                 centre_id: int | None, active: bool, new_password: str = "") -> None:
     if not can_manage(actor.user, user):
         raise PolicyError(_l("You may not manage this user."), "role")
-    _check_assignment(actor, role, centre_id)
-    if user.id == actor.user.id and (not active or role != user.role):
-        raise PolicyError(_l("You cannot change your own role or deactivate yourself."), "active")
+
+    def not_oneself() -> None:
+        if user.id == actor.user.id and (not active or role != user.role):
+            raise PolicyError(_l("You cannot change your own role or deactivate yourself."),
+                              "active")
+
+    # Every rule before anything changes: a refused change leaves the user as it was.
+    _refuse_together(lambda: _check_assignment(actor, role, centre_id), not_oneself,
+                     lambda: check_password(new_password, user.username) if new_password
+                     else None)
     changed = []
     for field, value in (("display_name", display_name.strip()), ("role", role),
                          ("centre_id", centre_id), ("active", active)):
@@ -277,7 +305,6 @@ def update_user(actor: Actor, user: User, *, display_name: str, role: Role,
             setattr(user, field, value)
             changed.append(field)
     if new_password:
-        check_password(new_password, user.username)
         user.password_hash = hash_password(new_password)
         user.password_changed_at = utcnow()
         changed.append("password")

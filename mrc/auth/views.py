@@ -69,7 +69,8 @@ def change_password():
                 keep_token=session.get(SESSION_TOKEN_KEY),
             )
         except services.PolicyError as error:
-            form[error.field].errors.append(str(error))
+            for refusal in error.refusals:
+                form[refusal.field].errors.append(str(refusal))
         else:
             flash(_("Your password has been changed. Your other sessions have ended."), "success")
             return redirect(url_for("core.home"))
@@ -121,7 +122,8 @@ def new_user():
                     centre_id=form.centre_id.data or None,
                 )
             except services.PolicyError as error:
-                form[error.field].errors.append(str(error))
+                for refusal in error.refusals:
+                    form[refusal.field].errors.append(str(refusal))
             else:
                 flash(_("User %(name)s created.", name=isolate(user.username)), "success")
                 return redirect(url_for("auth.users"))
@@ -149,7 +151,8 @@ def edit_user(user_id: int):
                 new_password=form.password.data or "",
             )
         except services.PolicyError as error:
-            form[error.field].errors.append(str(error))
+            for refusal in error.refusals:
+                form[refusal.field].errors.append(str(refusal))
         else:
             flash(_("User %(name)s saved.", name=isolate(user.username)), "success")
             return redirect(url_for("auth.users"))
