@@ -83,28 +83,28 @@ def test_csrf_failure(manager):
     assert_secure(response)
 
 
-def test_static_files(client, staff):
-    for signed_in in (False, True):
-        if signed_in:
-            login(client, staff.lhr_counsellor)
-        response = client.get("/static/css/app.css")
-        assert response.status_code == 200
-        # Static files carry no personal data and may be cached; the other headers stay.
-        assert_secure(response, cached_ok=True)
-        response.close()
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_static_files(client, staff, signed_in):
+    if signed_in:
+        login(client, staff.lhr_counsellor)
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    # Static files carry no personal data and may be cached; the other headers stay.
+    assert_secure(response, cached_ok=True)
+    response.close()
 
 
-def test_favicon_ico_leads_to_the_icon_signed_in_or_not(client, staff):
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_favicon_ico_leads_to_the_icon_signed_in_or_not(client, staff, signed_in):
     """Chromium's PDF viewer asks for /favicon.ico on every PDF shown: it was a 404."""
-    for signed_in in (False, True):
-        if signed_in:
-            login(client, staff.lhr_counsellor)
-        response = client.get("/favicon.ico")
-        assert response.status_code == 301
-        assert response.headers["Location"].endswith("/static/favicon.svg")
-        icon = client.get(response.headers["Location"])
-        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
-        icon.close()
+    if signed_in:
+        login(client, staff.lhr_counsellor)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get(response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    icon.close()
 
 
 def test_request_too_large(own_app, staff):

@@ -39,8 +39,8 @@ from mrc.clients.privacy_models import ClientConsentChange, ClientCorrection
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import is_sqlite, utcnow
 from mrc.extensions import db
-from mrc.i18n import format_local_datetime
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee
+from mrc.i18n import format_local_datetime
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.pagination import Page
 from mrc.security import find_scoped

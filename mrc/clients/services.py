@@ -734,18 +734,17 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
         statement = statement.where(Client.id != exclude_id)
     scorer = matching.Scorer(matching.Person.of(data), new_phone_keys=phone_keys)
     rows = db.session.execute(statement, sql.params).all()
-    best: dict[int, tuple[str, matching.Evidence]] = {}
+    best: dict[int, matching.Evidence] = {}
     references = {row.id: row.reference for row in rows}
     # A person found through what only a record merged into theirs had (its phone, ID or
     # spelling) is weighed on that record too; the record shown is the one that stays.
     for root_id, row in [(row.id, row) for row in rows] + merged_records(
             list(references), *_SCORED_COLUMNS[1:]):
         evidence = scorer.score(matching.Person.of(row))
-        if root_id not in best or evidence.score > best[root_id][1].score:
-            best[root_id] = (references[root_id], evidence)
-    scored = [(client_id, reference, evidence)
-              for client_id, (reference, evidence) in best.items()
-              if evidence.score >= matching.SHOW_FROM]
+        if root_id not in best or evidence.score > best[root_id].score:
+            best[root_id] = evidence
+    scored = [(client_id, references[client_id], evidence)
+              for client_id, evidence in best.items() if evidence.score >= matching.SHOW_FROM]
     scored.sort(key=lambda candidate: (-candidate[2].score, candidate[1]))
     scored = scored[:MAX_DUPLICATE_CANDIDATES]
     if not scored:
