@@ -91,11 +91,35 @@ class QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
+def with_bodies_read_before_sending(app):
+    """The app, with each response read whole and closed before the server writes any of it.
+
+    Werkzeug's server closes a response after sending it, but not when reading the dropped
+    connection's leftovers raises first (Chromium drops font downloads it no longer needs when
+    a test navigates away): the static file stayed open and its ResourceWarning failed a test
+    at random. Test pages and assets are small, so reading them whole costs nothing.
+    """
+
+    def read_whole(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return read_whole
+
+
 @pytest.fixture(scope="module")
 def live_server(migrated_app):
     """The app over HTTP on a free port of 127.0.0.1, for the whole module."""
     server = make_server(
-        "127.0.0.1", 0, migrated_app, threaded=True, request_handler=QuietRequestHandler
+        "127.0.0.1",
+        0,
+        with_bodies_read_before_sending(migrated_app),
+        threaded=True,
+        request_handler=QuietRequestHandler,
     )
     thread = threading.Thread(target=server.serve_forever, name="mrc-live-server", daemon=True)
     thread.start()
