@@ -6,7 +6,7 @@ import flask_babel
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, StringField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Regexp, StopValidation
 from wtforms.widgets import TextInput
 
@@ -49,6 +49,34 @@ class LocalDigitsIntegerField(IntegerField):
         # so they do not run: one message, about what was typed.
         if self.process_errors:
             raise StopValidation()
+
+
+class IdSelectField(SelectField):
+    """A select whose values are ids (whole numbers); nothing chosen is ``None``.
+
+    Only a tampered form sends a value that is not a number: it gets one message, "Not a
+    valid choice." (not WTForms' "could not coerce"), and not also the field's own
+    required-choice message about the number it lacks. Nothing chosen is for the validators
+    to judge (``Optional`` accepts it, a required field says what to choose).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=int, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.gettext("Not a valid choice.")) from error
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        if self.data is not None:
+            super().pre_validate(form)
 
 
 class NumberStringField(StringField):

@@ -7,6 +7,7 @@ Lahore (LHR) and Islamabad keep Asia/Karachi (UTC+5), Dhaka (DAC) Asia/Dhaka (UT
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
@@ -892,6 +893,10 @@ def test_an_admin_submits_for_a_chosen_centre(client, data):
     response = post_form(client, "/stats/submit", {"month": "2026-03", "centre": "0"},
                          token_from="/stats/submit")
     assert "Choose the centre whose month you submit." in response.get_data(as_text=True)
+    response = post_form(client, "/stats/submit", {"month": "2026-03", "centre": "abc"},
+                         token_from="/stats/submit")  # a tampered form: one message
+    assert re.search(r'id="centre-error">(.*?)</p>',
+                     response.get_data(as_text=True)).group(1) == "Not a valid choice."
     response = post_form(client, "/stats/submit",
                          {"month": "2026-03", "centre": str(centre("DAC").id)},
                          token_from="/stats/submit")

@@ -3,7 +3,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from mrc.audit.services import ACTION_LABELS
-from mrc.forms import Form, options
+from mrc.forms import Form, IdSelectField, options
 
 
 class AuditFilterForm(Form):
@@ -12,8 +12,8 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    user_id = SelectField(_l("User"), coerce=int, validators=[Optional()])
-    centre_id = SelectField(_l("Centre"), coerce=int, validators=[Optional()])
+    user_id = IdSelectField(_l("User"), validators=[Optional()])
+    centre_id = IdSelectField(_l("Centre"), validators=[Optional()])
     action = SelectField(_l("Action"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])

@@ -3,7 +3,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from mrc.auth.models import Role
-from mrc.forms import Form, options
+from mrc.forms import Form, IdSelectField, options
 
 ROLE_LABELS = {
     Role.COUNSELLOR: _l("Counsellor"),
@@ -42,7 +42,7 @@ class UserForm(Form):
     )
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"))
-    centre_id = SelectField(_l("Centre"), coerce=int)
+    centre_id = IdSelectField(_l("Centre"))
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("Password"),

@@ -12,8 +12,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mrc.clients import choices
 from mrc.clients.services import ClientData
-from mrc.clients.validation import FieldError, check_birth, clean_name, clean_national_id, clean_phone
-from mrc.forms import Form, LocalDigitsIntegerField, NumberStringField, options
+from mrc.clients.validation import (
+    FieldError,
+    check_birth,
+    clean_name,
+    clean_national_id,
+    clean_phone,
+)
+from mrc.forms import Form, IdSelectField, LocalDigitsIntegerField, NumberStringField, options
 from mrc.i18n import country_choices, language_name, ltr
 
 
@@ -91,7 +97,7 @@ class ClientForm(Form):
     consent_referral_sharing = BooleanField(dict(choices.CONSENT_PURPOSES)["consent_referral_sharing"])
     consent_statistics = BooleanField(dict(choices.CONSENT_PURPOSES)["consent_statistics"])
 
-    assigned_counsellor_id = SelectField(_l("Assigned counsellor"), coerce=int, validators=[Optional()])
+    assigned_counsellor_id = IdSelectField(_l("Assigned counsellor"), validators=[Optional()])
     trafficking_indication = BooleanField(_l("Indications of trafficking"))
     smuggling_indication = BooleanField(_l("Indications of smuggling"))
     protection_concern = BooleanField(_l("Other protection concern"))

@@ -1,10 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.validators import ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from mrc.clients.forms import MultiCheckboxField
-from mrc.forms import Form, LocalDigitsIntegerField, options
+from mrc.forms import Form, IdSelectField, LocalDigitsIntegerField, options
 from mrc.group_sessions import choices
 from mrc.group_sessions.services import MAX_HEAD_COUNT, GroupSessionData, local_start
 from mrc.i18n import country_choices
@@ -27,7 +33,7 @@ class GroupSessionForm(Form):
     venue_type = SelectField(_l("Type of venue"),
                              choices=options(_blank(_l("Choose…")) + choices.VENUE_TYPES),
                              validators=[InputRequired(message=_l("Choose the type of venue."))])
-    partner_id = SelectField(_l("Partner organisation"), coerce=int, validators=[Optional()])
+    partner_id = IdSelectField(_l("Partner organisation"), validators=[Optional()])
     facilitators = StringField(_l("Facilitators"), validators=[Length(max=300)],
                                description=_l("Names of the people who ran the session."))
     topics = MultiCheckboxField(_l("Topics"), choices=options(choices.TOPICS),

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from mrc.forms import Form, options
+from mrc.forms import Form, IdSelectField, options
 from mrc.referrals import choices
 from mrc.referrals.services import ReferralData
 
@@ -14,7 +14,7 @@ def _blank(label):
 
 
 class ReferralForm(Form):
-    partner_id = SelectField(_l("Partner"), coerce=int, validators=[Optional()])
+    partner_id = IdSelectField(_l("Partner"), validators=[Optional()])
     service = SelectField(_l("Service"), choices=options(_blank(_l("Choose…")) + choices.SERVICES),
                           validators=[InputRequired(message=_l("Choose a service."))])
     reason = TextAreaField(_l("Reason for the referral"), validators=[
@@ -90,7 +90,7 @@ class ReferralFilterForm(Form):
 
     show = SelectField(_l("Show"), default="action", validators=[Optional()], choices=options([
         ("action", _l("Needing action")), ("all", _l("All referrals"))]))
-    partner_id = SelectField(_l("Partner"), coerce=int, default=0, validators=[Optional()])
+    partner_id = IdSelectField(_l("Partner"), default=0, validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()],
                          choices=options(_blank(_l("Any status")) + choices.STATUSES))
 

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from mrc.forms import Form, LocalDigitsIntegerField, options
+from mrc.forms import Form, IdSelectField, LocalDigitsIntegerField, options
 from mrc.i18n import LANGUAGES
 
 PAPER_OPTIONS = (("A4", "A4"), ("letter", _l("Letter (US)")))
@@ -33,16 +33,16 @@ class _PrintForm(Form):
 
 
 class ClientPrintForm(_PrintForm):
-    sheet_id = SelectField(_l("Sheet"), coerce=int)
+    sheet_id = IdSelectField(_l("Sheet"))
     language = SelectField(_l("Language"), choices=options(LANGUAGES.items()))
 
 
 class GroupPrintForm(_PrintForm):
-    sheet_id = SelectField(_l("Sheet"), coerce=int)
+    sheet_id = IdSelectField(_l("Sheet"))
 
 
 class CopiesForm(_PrintForm):
-    sheet_id = SelectField(_l("Sheet"), coerce=int)
+    sheet_id = IdSelectField(_l("Sheet"))
     language = SelectField(_l("Language"), choices=options(LANGUAGES.items()))
     copies = LocalDigitsIntegerField(
         _l("Number of copies"), default=20,

@@ -1,10 +1,10 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import MonthField, SelectField
+from wtforms import MonthField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from mrc.forms import Form, options
+from mrc.forms import Form, IdSelectField, options
 from mrc.stats.services import MAX_MONTHS, months_between
 
 
@@ -27,7 +27,7 @@ class StatisticsFilterForm(Form):
     class Meta:
         csrf = False
 
-    centre = SelectField(_l("Centre"), coerce=int, validators=[Optional()])
+    centre = IdSelectField(_l("Centre"), validators=[Optional()])
     month = MonthField(_l("From"), validators=[Optional()])
     to = MonthField(_l("To"), validators=[Optional()])
     # The month in progress at the centres asked for (``services.current_month``), set by
@@ -58,7 +58,7 @@ class StatisticsFilterForm(Form):
 class MonthSubmissionForm(Form):
     """Closing one centre's month (POST, CSRF). Managers' forms have no centre field."""
 
-    centre = SelectField(_l("Centre"), coerce=int,
+    centre = IdSelectField(_l("Centre"),
                          validators=[NumberRange(
                              min=1, message=_l("Choose the centre whose month you submit."))])
     month = MonthField(_l("Month"), validators=[DataRequired(message=_l("Choose a month."))])
