@@ -56,8 +56,9 @@ class IdSelectField(SelectField):
 
     Only a tampered form sends a value that is not a number: it gets one message, "Not a
     valid choice." (not WTForms' "could not coerce"), and not also the field's own
-    required-choice message about the number it lacks. Nothing chosen is for the validators
-    to judge (``Optional`` accepts it, a required field says what to choose).
+    required-choice message about the number it lacks. Nothing chosen is for the field's
+    validators to judge (``Optional`` accepts it, a required one says what to choose); a
+    field without validators requires a choice.
     """
 
     def __init__(self, *args, **kwargs):
@@ -75,8 +76,9 @@ class IdSelectField(SelectField):
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()
-        if self.data is not None:
-            super().pre_validate(form)
+        if self.data is None and self.validators:
+            return
+        super().pre_validate(form)
 
 
 class NumberStringField(StringField):

@@ -16,11 +16,12 @@ class _CentreForm(Form):
 
     required = IdSelectField("Centre", validators=[NumberRange(min=1, message=CHOOSE)])
     optional = IdSelectField("Centre", validators=[Optional()])
+    plain = IdSelectField("Sheet")
 
 
-def _validated(required: str, optional: str = "") -> _CentreForm:
-    form = _CentreForm(MultiDict({"required": required, "optional": optional}))
-    for field in (form.required, form.optional):
+def _validated(required: str, optional: str = "", plain: str = "3") -> _CentreForm:
+    form = _CentreForm(MultiDict({"required": required, "optional": optional, "plain": plain}))
+    for field in (form.required, form.optional, form.plain):
         field.choices = options([(0, "Choose"), (3, "Lahore"), (5, "Dhaka")])
     form.validate()
     return form
@@ -44,6 +45,7 @@ def test_ids_are_checked_against_the_choices_and_the_validators(app):
         # Nothing chosen: the validators' own message, or nothing where the choice is optional.
         assert _validated("", " ").errors == {"required": [CHOOSE]}
         assert _validated("5", "").optional.data is None
+        assert _validated("5", "", "").errors == {"plain": ["Not a valid choice."]}
 
 
 def test_the_message_is_in_the_users_language(app):
