@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
+from reportlab.lib.pagesizes import A4
 from sqlalchemy import select
 
 from mrc.actor import Actor
@@ -256,6 +257,27 @@ def test_charts_mirror_in_urdu(client, data):
     assert xs == sorted(xs, reverse=True)  # the oldest month on the right
     assert "مارچ" in {t.text for t in trend.iter(f"{SVG}text")}
     assert "کاؤنسلنگ سیشنز" in {t.text for t in trend.iter(f"{SVG}text")}
+
+
+@pytest.mark.parametrize("rtl", [False, True])
+def test_a_long_legend_label_stays_on_one_line_in_the_pdf(app, tmp_path, rtl):
+    # In Sorani "people reached through group sessions" is long; wrapped in a narrow box it
+    # grew upwards over the legend row above it.
+    from datetime import date
+
+    from reportlab.platypus import SimpleDocTemplate
+
+    long_label = "People reached through group sessions and counted once in every month"
+    trend = charts.Trend([date(2026, m, 1) for m in range(1, 13)],
+                         [charts.Series("first", "First series", [1] * 12),
+                          charts.Series("long", long_label, [2] * 12)])
+    path = tmp_path / "chart.pdf"
+    with app.test_request_context():
+        figure = charts.trend_figure(trend, rtl)
+        SimpleDocTemplate(str(path), pagesize=A4).build([charts.ChartFlowable(figure, "en")])
+    lines = [" ".join(line.split()) for line in
+             BIDI_MARKS.sub("", tool("pdftotext", "-layout", str(path), "-")).splitlines()]
+    assert any(long_label in line for line in lines), lines
 
 
 def test_nice_scale():

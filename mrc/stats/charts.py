@@ -480,7 +480,10 @@ class ChartFlowable(Flowable):
 
     def _label(self, s: Label) -> None:
         size = max(6.0, s.size * self.scale)
-        box = 150 if s.anchor != "middle" else 90
+        x, y = self._xy(s.x, s.y)
+        # a label beside its key may run to the figure's edge: wrapped, a long legend label
+        # (Sorani, Pashto) grew upwards over the row above it
+        box = {"middle": 90, "left": self.width - x, "right": x}[s.anchor]
         rtl = self.fig.rtl
         align = {"middle": "center",
                  "left": "end" if rtl else "start",
@@ -488,7 +491,6 @@ class ChartFlowable(Flowable):
         para = ShapedParagraph(s.text, LayoutStyle(lang=self.lang, font_size=size, align=align,
                                                    leading=size * 1.2))
         _w, h = para.wrapOn(self.canv, box, 100)
-        x, y = self._xy(s.x, s.y)
         left = {"left": x, "middle": x - box / 2, "right": x - box}[s.anchor]
         # the baseline sits about a third of the line above the paragraph's bottom
         para.drawOn(self.canv, left, y - h * 0.3)
