@@ -160,6 +160,7 @@ def test_pdf_report_in_urdu(client, data, tmp_path):
     assert "ماہانہ اعداد و شمار" in flat  # Monthly statistics
     assert "کاؤنسلنگ سیشنز" in flat  # Counselling sessions
     assert "Monthly statistics" not in flat
+    assert "صفحہ 1" in flat and "Page" not in flat  # the footer's page number
     # the columns are mirrored: the label on the right, this month beside it, then leftwards
     lines = BIDI_MARKS.sub("", tool("pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"))
     lines = lines.splitlines()

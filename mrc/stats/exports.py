@@ -251,7 +251,10 @@ def _table(table, headers: list[str], lang: str, rtl: bool, width: float) -> Tab
 
 def _footer(report: _Report):
     def draw(canvas, doc):
-        text = f"{report.footer} · {_l('Page %(number)s', number=format_decimal(doc.page))}"
+        # not inside the f-string: Babel's extractor does not look into one, and the words
+        # stayed English in every language
+        page = _l("Page %(number)s", number=format_decimal(doc.page))
+        text = f"{report.footer} · {page}"
         para = ShapedParagraph(text, LayoutStyle(lang=report.lang, font_size=8, align="center"))
         width = doc.pagesize[0] - 2 * MARGIN
         with RENDER_LOCK:
