@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 import pytest
 from openpyxl import load_workbook
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
 from sqlalchemy import select
 
 from mrc.actor import Actor
@@ -20,7 +21,7 @@ from mrc.audit.models import AuditEvent
 from mrc.centres.services import centre_today
 from mrc.extensions import db
 from mrc.stats import charts
-from mrc.stats.exports import sheet_names
+from mrc.stats.exports import chart_rows, sheet_names
 from mrc.stats.services import add_months, month_start, monthly_statistics
 from tests.conftest import centre, login, statements_sent
 from tests.test_stats import MARCH, data  # noqa: F401  (fixture: the hand-built data set)
@@ -279,6 +280,29 @@ def test_a_long_legend_label_stays_on_one_line_in_the_pdf(app, tmp_path, rtl):
     lines = [" ".join(line.split()) for line in
              BIDI_MARKS.sub("", tool("pdftotext", "-layout", str(path), "-")).splitlines()]
     assert any(long_label in line for line in lines), lines
+
+
+@pytest.mark.parametrize("locale", ["ckb", "ps", "ar", "fa_AF", "ur"])
+def test_month_names_over_the_chart_figures_wrap_between_words(app, locale):
+    # Twelve narrow month columns: "تشرینی یەکەم 26" came out as "تشرین / ی / یەکەم / 26".
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from mrc.stats.exports import _data_table
+
+    months = [date(2025 + (m > 12), (m - 1) % 12 + 1, 1) for m in range(11, 23)]
+    data = charts.Charts(charts.Trend(months, [charts.Series("new", "New clients", [1] * 12)]),
+                         charts.SexAge(months[-1], 1, [], [], {}))
+    with app.test_request_context(), force_locale(locale):
+        trend_rows, _sex_age = chart_rows(data)
+        table = _data_table(trend_rows, locale, True, A4[0] - 32 * mm)
+    for paragraph, width, cell in zip(table._cellvalues[0], table._colWidths,
+                                      table._cellStyles[0], strict=True):
+        words = set(paragraph.text.split())
+        inner = width - cell.leftPadding - cell.rightPadding
+        lines = [paragraph.text[ln.start:ln.content_end] for ln in paragraph.lines(inner)]
+        assert all(set(line.split()) <= words for line in lines), (paragraph.text, lines)
 
 
 def test_nice_scale():

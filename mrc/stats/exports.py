@@ -268,7 +268,9 @@ def _data_table(rows: list[list[str]], lang: str, rtl: bool, width: float) -> Ta
     def cell(text, align):
         return ShapedParagraph(text, LayoutStyle(lang=lang, font_size=7, align=align))
 
-    first = width * 0.3
+    # twelve month columns: narrow padding and a narrower label column, so that a month's
+    # name in Arabic script ("تشرینی یەکەم 26", "سېپتمبر 26") wraps between words, not in one
+    first = width * 0.22
     others = (width - first) / (len(rows[0]) - 1)
     data = [[cell(r[0], "start")] + [cell(v, "end") for v in r[1:]] for r in rows]
     widths = [first] + [others] * (len(rows[0]) - 1)
@@ -280,6 +282,7 @@ def _data_table(rows: list[list[str]], lang: str, rtl: bool, width: float) -> Ta
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, LINE),
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
     ]))
 
 
