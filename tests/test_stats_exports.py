@@ -305,6 +305,29 @@ def test_month_names_over_the_chart_figures_wrap_between_words(app, locale):
         assert all(set(line.split()) <= words for line in lines), (paragraph.text, lines)
 
 
+def test_a_month_named_in_two_words_takes_two_lines_under_the_trend_chart(app):
+    # Sorani: "تشرینی دووەم کانوونی یەکەم کانوونی دووەم" ran together under the axis.
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    months = [date(2025 + (m > 12), (m - 1) % 12 + 1, 1) for m in range(3, 15)]
+    trend = charts.Trend(months, [charts.Series("new", "New clients", [1] * 12)])
+    with app.test_request_context(), force_locale("ckb"):
+        figure = charts.trend_figure(trend)
+    bottom = charts.PLOT_TOP + charts.PLOT_HEIGHT
+    under_axis = [s for s in figure.shapes  # the months and years, not the legend
+                  if isinstance(s, charts.Label) and s.y > bottom and s.anchor == "middle"]
+    assert not [s.text for s in under_axis if " " in s.text]
+    columns = {}
+    for label in under_axis:
+        columns.setdefault(label.x, []).append(label)
+    december = list(columns.values())[9]  # March to February: the tenth month
+    assert [s.text for s in december][1:] == ["یەکەم"] and len(december) == 2
+    years = [s for s in under_axis if s.text.isdigit()]
+    assert years and all(year.y > december[-1].y for year in years)
+
+
 def test_nice_scale():
     assert charts.nice_scale(0) == (1, 1)
     assert charts.nice_scale(5) == (5, 1)

@@ -231,17 +231,22 @@ def trend_figure(trend: Trend, rtl: bool = False) -> Figure:
     bottom = PLOT_TOP + PLOT_HEIGHT
     slot = plot_width / len(trend.months)
     xs = [PLOT_LEFT + (i + 0.5) * slot for i in range(len(trend.months))]
-    for x, month in zip(xs, trend.months, strict=True):
-        fig.shapes.append(Label(x, bottom + 14, format_date(month, "MMM"), "middle", 9))
+    # A month named in two words (Sorani "کانوونی دووەم") takes two lines: on one, the
+    # names of neighbouring months ran into each other.
+    names = [format_date(month, "MMM").split(" ", 1) for month in trend.months]
+    year_y = bottom + (37 if any(len(name) > 1 for name in names) else 26)
+    for x, month, name in zip(xs, trend.months, names, strict=True):
+        for line, text in enumerate(name):
+            fig.shapes.append(Label(x, bottom + 14 + 11 * line, text, "middle", 9))
         if month.month == 1 or month == trend.months[0]:
-            fig.shapes.append(Label(x, bottom + 26, format_date(month, "yyyy"), "middle", 9))
+            fig.shapes.append(Label(x, year_y, format_date(month, "yyyy"), "middle", 9))
     for index, series in enumerate(trend.series):
         points = [(x, bottom - value / top * PLOT_HEIGHT)
                   for x, value in zip(xs, series.values, strict=True)]
         fig.shapes.append(Polyline(points, index))
         fig.shapes.extend(Marker(x, y, index, value)
                           for (x, y), value in zip(points, series.values, strict=True))
-    legend_top = bottom + 46
+    legend_top = year_y + 20
     _legend(fig, legend_top, [
         (series.label, lambda x, y, i=index: [Polyline([(x, y), (x + 24, y)], i),
                                               Marker(x + 12, y, i, 0)])
