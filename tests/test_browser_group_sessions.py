@@ -246,3 +246,17 @@ def test_the_time_stays_in_one_piece_under_an_urdu_title(page, watch, staff):
     assert 0 <= am_box["left"] - time_box["right"] < 12, (time_box, am_box)
     assert venue_box["x"] + venue_box["width"] <= time_box["left"], (venue_box, time_box)
     watch.assert_clean()
+
+
+def test_the_list_prints_without_its_new_session_link(page, watch, staff):
+    """The print rule hid ``.button`` but not ``.button-primary``: "New group session" came
+    out on paper above the printed list."""
+    log_in(page, usernames(staff)["lhr_counsellor"])
+    page.goto("/group-sessions/")
+    new_session = page.get_by_role("link", name="New group session")
+    expect(new_session).to_be_visible()
+    page.emulate_media(media="print")
+    expect(new_session).to_be_hidden()
+    expect(page.locator("h1")).to_be_visible()
+    page.emulate_media(media="screen")
+    watch.assert_clean()
