@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from mrc.audit.models import AuditEvent
 from mrc.clients.models import Client
 from mrc.extensions import db
-from tests.conftest import login, post_form
+from mrc.auth.models import Role
+from tests.conftest import login, make_user, post_form
 
 VALID = {
     "consent_services": "y",
@@ -276,3 +277,12 @@ def test_consent_date_is_today_in_the_centre(counsellor):
 
     assert row.consent_date == centre_today(row.centre)
     assert isinstance(row.consent_date, date)
+
+
+def test_phone_examples_are_of_the_centres_country(client, app):
+    """A counsellor in Dhaka is shown a Bangladeshi example number, not a Pakistani one."""
+    login(client, make_user(Role.COUNSELLOR, "DAC"))
+    page = register(client, nationality="BD", national_id="", phone="12").get_data(as_text=True)
+    assert "\u206601712-345678\u2069" in page  # the help text
+    assert "\u2066+880 1712-345678\u2069" in page  # the help text and the error beside the field
+    assert "+92 300" not in page and "0300" not in page

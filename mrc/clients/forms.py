@@ -18,9 +18,10 @@ from mrc.clients.validation import (
     clean_name,
     clean_national_id,
     clean_phone,
+    phone_examples,
 )
 from mrc.forms import Form, IdSelectField, LocalDigitsIntegerField, NumberStringField, options
-from mrc.i18n import country_choices, language_name, ltr
+from mrc.i18n import country_choices, language_name
 
 
 class SearchForm(Form):
@@ -68,12 +69,7 @@ class ClientForm(Form):
     nationality = SelectField(_l("Nationality"), validators=[InputRequired()])
     national_id = NumberStringField(_l("National ID number"),
                                     description=_l("CNIC, NID or national card number."))
-    phone = NumberStringField(
-        _l("Phone"),
-        # Isolated so that the digit groups keep their order inside right-to-left text.
-        description=_l("For example %(local)s or %(international)s.",
-                       local=ltr("0300 1234567"), international=ltr("+92 300 1234567")),
-    )
+    phone = NumberStringField(_l("Phone"))  # described in __init__ with the centre's country
     province = StringField(_l("Province or governorate"), validators=[Length(max=80)])
     district = StringField(_l("District"), validators=[Length(max=80)])
     education = SelectField(_l("Education"), choices=options(_blank(_l("Not known")) + choices.EDUCATION),
@@ -108,6 +104,9 @@ class ClientForm(Form):
         super().__init__(*args, **kwargs)
         self.region = region
         self.today = today
+        local, international = phone_examples(region)
+        self.phone.description = _l("For example %(local)s or %(international)s.",
+                                    local=local, international=international)
         countries = country_choices()
         self.nationality.choices = options(countries)
         self.destination_country.choices = options(_blank(_l("Not decided")) + countries)

@@ -52,6 +52,23 @@ def clean_name(text: str | None, *, latin: bool) -> str:
     return text
 
 
+# A mobile number of each centre's country, shown as the example in help texts and messages:
+# a counsellor in Dhaka is shown a Bangladeshi number, not a Pakistani one.
+_EXAMPLE_PHONES = {"PK": "+923001234567", "BD": "+8801712345678", "IQ": "+9647701234567"}
+
+
+def phone_examples(region: str) -> tuple[str, str]:
+    """An example phone number of ``region``, written locally and internationally, each
+    isolated left to right (``ltr``) so that its digit groups keep their order in any text."""
+    if region in _EXAMPLE_PHONES:
+        number = phonenumbers.parse(_EXAMPLE_PHONES[region])
+    else:
+        number = (phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+                  or phonenumbers.parse(_EXAMPLE_PHONES["PK"]))
+    return (ltr(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)),
+            ltr(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)))
+
+
 def clean_phone(text: str | None, default_region: str) -> str:
     """The phone number in E.164 (``+923001234567``), or '' when none was given."""
     text = (text or "").strip()
@@ -61,7 +78,7 @@ def clean_phone(text: str | None, default_region: str) -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValueError(
             _l("This is not a valid phone number. Give it with the country code if it is not "
-               "a local number, e.g. %(example)s.", example=ltr("+92 300 1234567"))
+               "a local number, e.g. %(example)s.", example=phone_examples(default_region)[1])
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
