@@ -8,6 +8,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_time, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 # Locale code -> the language's own name in its own script (shown in the switcher).
@@ -156,11 +157,19 @@ def country_name(code: str | None) -> str:
     return get_locale().territories.get(code, code)
 
 
+# Languages of the clients that CLDR does not name in every UI language: without these,
+# Saraiki showed as "سرائیکی" on English and Bengali pages.
+_LANGUAGE_NAMES_CLDR_LACKS = {
+    "skr": _l("Saraiki"),
+    "bal": _l("Balochi"),
+}
+
+
 def language_name(code: str) -> str:
     """A language's name in the UI language, falling back to its own name, then the code."""
-    name = get_locale().languages.get(code)
+    name = get_locale().languages.get(code) or _LANGUAGE_NAMES_CLDR_LACKS.get(code)
     if name:
-        return name
+        return str(name)
     try:
         return Locale.parse(code).get_language_name(code) or code
     except (ValueError, UnknownLocaleError):

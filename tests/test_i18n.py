@@ -366,3 +366,17 @@ def test_a_group_sessions_topics_are_joined_in_urdu(client, staff):
     page = client.get(f"/group-sessions/{row.id}").get_data(as_text=True)
     topics = re.search(r"<dd>([^<]*اور[^<]*)</dd>", page)
     assert topics and ", " not in topics.group(1), topics
+
+
+def test_client_languages_cldr_does_not_name_are_named_in_the_ui_language(client, staff):
+    """Saraiki showed in Urdu script ("سرائیکی") on English and Bengali registration forms."""
+    from tests.conftest import login, post_form
+
+    login(client, staff.lhr_counsellor)
+    for locale, saraiki, balochi in (("en", "Saraiki", "Baluchi"), ("bn", "সরাইকি", "বেলুচী"),
+                                     ("ur", "سرائیکی", "بلوچی")):
+        post_form(client, "/language", {"locale": locale})
+        page = post_form(client, "/clients/register", {"start": "1", "term": "Usman"},
+                         token_from="/clients/").get_data(as_text=True)
+        assert f'<label for="languages-5">{saraiki}</label>' in page, locale
+        assert f'<label for="languages-4">{balochi}</label>' in page, locale
