@@ -380,3 +380,15 @@ def test_client_languages_cldr_does_not_name_are_named_in_the_ui_language(client
                          token_from="/clients/").get_data(as_text=True)
         assert f'<label for="languages-5">{saraiki}</label>' in page, locale
         assert f'<label for="languages-4">{balochi}</label>' in page, locale
+
+
+def test_a_clients_languages_are_joined_in_urdu(client, staff):
+    """The client page joined the languages spoken with a Latin ", " on Urdu pages."""
+    from tests.conftest import login, post_form
+    from tests.test_clients import register
+
+    login(client, staff.lhr_counsellor)
+    response = register(client, languages=["ur", "pa", "skr"])
+    post_form(client, "/language", {"locale": "ur"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dd>اردو، پنجابی، اور سرائیکی</dd>" in page

@@ -346,7 +346,7 @@ def field_label(name: str) -> str:
 
 def shown_value(name: str, stored: str) -> str:
     """A stored correction value as the client page shows it (labels, names, countries)."""
-    from mrc.i18n import country_name, language_name
+    from mrc.i18n import country_name, format_item_list, language_name
 
     if not stored:
         return ""
@@ -358,7 +358,7 @@ def shown_value(name: str, stored: str) -> str:
     if name in ("nationality", "destination_country"):
         return country_name(stored)
     if name == "languages":
-        return ", ".join(language_name(code) for code in stored.split())
+        return format_item_list(language_name(code) for code in stored.split())
     if name == "assigned_counsellor_id" and stored.isdigit():
         user = db.session.get(User, int(stored))
         return user.display_name if user else stored
