@@ -80,6 +80,13 @@ def test_registration_needs_consent_and_saves_nothing_without_it(counsellor):
     assert client_count() == 0
 
 
+def test_missing_consent_is_refused_together_with_the_other_errors(counsellor):
+    """The consent was checked only once every field was right: a second round of errors."""
+    text = register(counsellor, consent_services=None, phone="12").get_data(as_text=True)
+    assert 'id="consent_services-error"' in text and 'id="phone-error"' in text
+    assert client_count() == 0
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mrc.clients import choices
-from mrc.clients.services import ClientData
+from mrc.clients.services import CONSENT_REQUIRED, ClientData
 from mrc.clients.validation import (
     FieldError,
     check_birth,
@@ -129,6 +129,12 @@ class ClientForm(Form):
         self._clean(field, clean_name, latin=latin)
 
     # Field checks: each shows its message beside its field.
+    def validate_consent_services(self, field):
+        # Checked here too (the services refuse it as well), so that it is shown with the
+        # other refusals rather than only once they are put right.
+        if not field.data:
+            raise ValidationError(CONSENT_REQUIRED)
+
     def validate_given_name(self, field):
         self._name(field, latin=True)
         if not self.cleaned["given_name"]:

@@ -86,6 +86,9 @@ class ConsentMissing(ValueError):
     pass
 
 
+CONSENT_REQUIRED = _l("The person must agree to their data being recorded before anything is saved.")
+
+
 @dataclass
 class DuplicateCandidate:
     client: Client
@@ -214,9 +217,7 @@ def register_client(actor: Actor, data: ClientData, *, confirmed_new: bool = Fal
     if user.centre is None:
         raise ConsentMissing(_l("Only staff of a centre can register clients."))
     if not data.consent_services:
-        raise ConsentMissing(
-            _l("The person must agree to their data being recorded before anything is saved.")
-        )
+        raise ConsentMissing(CONSENT_REQUIRED)
     if not confirmed_new:
         candidates = find_duplicates(actor, data)
         if candidates:
@@ -247,9 +248,7 @@ def register_client(actor: Actor, data: ClientData, *, confirmed_new: bool = Fal
 def update_client(actor: Actor, client: Client, data: ClientData) -> list[str]:
     """Save changes to a client the actor can see; returns the names of the changed fields."""
     if not data.consent_services:
-        raise ConsentMissing(
-            _l("The person must agree to their data being recorded before anything is saved.")
-        )
+        raise ConsentMissing(CONSENT_REQUIRED)
     # Someone who may not see the flags cannot change (or clear) them either.
     changed = _apply(client, data, with_sensitive=can_see_sensitive(actor.user, client))
     if changed:
