@@ -72,7 +72,7 @@ def test_counsellor_logs_a_session_from_the_client_page(page, watch, staff):
     expect(page.locator(".flash-success")).to_have_text("Counselling session logged.")
     entry = page.locator("ol.timeline li.timeline-counselling")
     expect(entry).to_have_count(1)
-    expect(entry).to_contain_text(f"Counselling by Lhr Counsellor ({MESSAGING}, 15 min)")
+    expect(entry).to_contain_text(f"Counselling by \u2068Lhr Counsellor\u2069 ({MESSAGING}, 15 min)")
 
     # "My sessions" lists it, with its topic and follow-up.
     page.get_by_role("navigation", name="Main").get_by_role(

@@ -244,7 +244,9 @@ def test_client_page_has_the_button_and_the_session_in_its_timeline(counsellor, 
     row = log(staff.lhr_counsellor, lahore, channel="messaging", duration_minutes=15,
               notes="secret words")
     page = counsellor.get(f"/clients/{lahore.id}").get_data(as_text=True)
-    assert (f'<a href="/counselling/{row.id}">Counselling by Lhr Counsellor '
+    # The counsellor's name is isolated, as in every other timeline entry: an Urdu-script
+    # name must not reorder the sentence around it.
+    assert (f'<a href="/counselling/{row.id}">Counselling by \u2068Lhr Counsellor\u2069 '
             f'(Messaging (WhatsApp, Imo, Viber…), 15 min)</a>') in page
     assert "secret words" not in page
 

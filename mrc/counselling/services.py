@@ -22,6 +22,7 @@ from mrc.counselling import choices, validation
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import utcnow
 from mrc.extensions import db
+from mrc.i18n import isolate
 from mrc.security import can_see_sensitive, find_scoped, scoped
 
 OBJECT_TYPE = "counselling_session"
@@ -402,7 +403,7 @@ def timeline_entries(client: Client):
             at=counselling.held_at,
             kind="counselling",
             text=_("Counselling by %(name)s (%(channel)s, %(minutes)s min)",
-                   name=counselling.counsellor.display_name,
+                   name=isolate(counselling.counsellor.display_name),
                    channel=choices.label_for(choices.CHANNELS, counselling.channel),
                    minutes=format_decimal(counselling.duration_minutes)),
             url=url_for("counselling.show", counselling_id=counselling.id),
