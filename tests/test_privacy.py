@@ -127,6 +127,8 @@ def test_pdf_is_in_the_persons_language_with_their_reference(manager, tmp_path):
     assert row.reference in text
     assert "قومی شناختی نمبر" in text  # "National ID number" in Urdu
     assert "35202-1234567-1" in text
+    # Who looked at the record: the roles are named in the document's language.
+    assert "مرکز کا منیجر" in text and "(manager)" not in text
     english = pdftotext(manager.get(f"/clients/{row.id}/everything.pdf?lang=en").data, tmp_path)
     assert "National ID number" in english
     assert "Father's name" in english

@@ -30,6 +30,7 @@ from sqlalchemy import and_, false, func, inspect, or_, select, union_all
 from mrc.actor import Actor
 from mrc.audit import services as audit
 from mrc.audit.models import AuditEvent
+from mrc.auth.forms import ROLE_LABELS
 from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import all_centres, centre_now
@@ -437,8 +438,9 @@ def _pdf_story(client: Client, held: dict, lang: str) -> list:
              f"{shown_value(name, item['new_value']) or '—'}")
     title(_("Who looked at the record"))
     for item in held["access_log"]:
+        role = ROLE_LABELS[Role(item["role"])] if item["role"] else "—"
         line(when(datetime.fromisoformat(item["at"])),
-             f"{item['username']} ({item['role'] or '—'}): "
+             f"{item['username']} ({role}): "
              f"{audit.ACTION_LABELS.get(item['action'], item['action'])}")
     return story
 
