@@ -393,6 +393,9 @@ def test_invalid_registration_keeps_input_and_shows_errors_beside_fields(page, w
         expect(block.locator(f"#{field_id}-error")).to_be_visible()
         expect(field_input).to_have_attribute("aria-invalid", "true")
         expect(field_input).to_have_accessible_description(re.compile(error_text))
+        # Marked in red like a select in error (the text inputs' own rule used to win).
+        expect(field_input).to_have_css("border-top-width", "2px")
+        expect(field_input).to_have_css("border-top-color", "rgb(180, 35, 24)")
 
     # Everything typed is still there.
     expect(year).to_have_value("2090")
