@@ -64,8 +64,8 @@ def home():
     counsellor_id = None
     if user.role != Role.COUNSELLOR:
         counsellor_id = request.args.get("counsellor", type=int)
-    due_today, overdue = counselling.follow_ups_due(actor, today=today,
-                                                    counsellor_id=counsellor_id)
+    follow_ups = counselling.follow_ups_due(actor, today=today, counsellor_id=counsellor_id,
+                                            page=request.args.get("page", 1, type=int))
     per_counsellor = []
     if user.role != Role.COUNSELLOR and user.centre:
         for person, due, late in counselling.follow_up_counts_by_counsellor(actor, today=today):
@@ -74,8 +74,7 @@ def home():
     return render_template(
         "home.html",
         today=today,
-        due_today=due_today,
-        overdue=overdue,
+        follow_ups=follow_ups,
         referrals_waiting=referrals.referrals_needing_action(actor, counsellor_id=counsellor_id),
         # The list stops at 20; the card counts them all.
         referrals_waiting_count=referrals.count_referrals_needing_action(

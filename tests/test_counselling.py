@@ -394,6 +394,18 @@ def test_marking_a_follow_up_done(counsellor, staff, lahore):
     assert db.session.get(CounsellingSession, row.id).follow_up_open
 
 
+def due_and_overdue(actor, **kwargs):
+    """The follow-ups due today and the overdue ones, as ``services.follow_ups_due`` lists
+    them on one page (due today first), checked against its counts."""
+    result = services.follow_ups_due(actor, **kwargs)
+    today = kwargs["today"]
+    due = [s for s in result.page.items if s.follow_up_on == today]
+    overdue = [s for s in result.page.items if s.follow_up_on < today]
+    assert result.page.items == due + overdue
+    assert (result.due_today, result.overdue) == (len(due), len(overdue))
+    return due, overdue
+
+
 def test_follow_ups_due_with_time_moved_on(app, staff):
     counsellor, manager = staff.lhr_counsellor, staff.lhr_manager
     colleague = make_user(Role.COUNSELLOR, "LHR", username="lhr-colleague")
@@ -418,29 +430,29 @@ def test_follow_ups_due_with_time_moved_on(app, staff):
     log(staff.isb_counsellor, isb_client, follow_up_on=day(0))
 
     # Two days later.
-    due, overdue = services.follow_ups_due(Actor(counsellor), today=day(2))
+    due, overdue = due_and_overdue(Actor(counsellor), today=day(2))
     assert [s.id for s in due] == [mine_2.id]
     assert {s.id for s in overdue} == {mine_1.id, for_me.id}
     assert later.id not in {s.id for s in due + overdue}
 
-    due, overdue = services.follow_ups_due(Actor(manager), today=day(2))
+    due, overdue = due_and_overdue(Actor(manager), today=day(2))
     assert {s.id for s in due} == {mine_2.id, theirs.id}
     assert {s.id for s in overdue} == {mine_1.id, for_me.id}
-    due, overdue = services.follow_ups_due(Actor(manager), today=day(2),
+    due, overdue = due_and_overdue(Actor(manager), today=day(2),
                                            counsellor_id=colleague.id)
     assert ([s.id for s in due], [s.id for s in overdue]) == ([theirs.id], [for_me.id])
     # A counsellor cannot ask for someone else's list.
-    assert services.follow_ups_due(Actor(counsellor), today=day(2), counsellor_id=colleague.id
-                                   ) == services.follow_ups_due(Actor(counsellor), today=day(2))
+    assert due_and_overdue(Actor(counsellor), today=day(2), counsellor_id=colleague.id
+                                   ) == due_and_overdue(Actor(counsellor), today=day(2))
 
     # Today, nothing is overdue yet; the admin sees both centres.
-    due, overdue = services.follow_ups_due(Actor(staff.admin), today=today)
+    due, overdue = due_and_overdue(Actor(staff.admin), today=today)
     assert (len(due), overdue) == (3, [])
 
     # Anonymised clients drop out.
     assigned_client.anonymised_at = utcnow()
     db.session.commit()
-    due, overdue = services.follow_ups_due(Actor(counsellor), today=day(2))
+    due, overdue = due_and_overdue(Actor(counsellor), today=day(2))
     assert {s.id for s in overdue} == {mine_1.id}
 
 
@@ -531,8 +543,8 @@ def test_another_centres_counsellor_gets_404_everywhere(app, client, staff, laho
         log(staff.isb_counsellor, lahore)
     with pytest.raises(LookupError):
         services.mark_follow_up_done(Actor(staff.isb_manager), row)
-    assert services.follow_ups_due(Actor(staff.isb_manager),
-                                   today=centre_today(lahore.centre)) == ([], [])
+    assert due_and_overdue(Actor(staff.isb_manager),
+                           today=centre_today(lahore.centre)) == ([], [])
 
 
 def test_an_admin_sees_times_said_to_be_utc_and_the_form_says_whose_time_it_is(

@@ -107,3 +107,42 @@ def test_counsellor_cannot_look_at_a_colleagues_list(client, staff, casework, mo
     move_clock(monkeypatch, 3)
     page = client.get(f"/?counsellor={staff.lhr_counsellor.id}").get_data(as_text=True)
     assert "By counsellor" not in page and "Kamran" not in page
+
+
+def test_follow_ups_are_listed_a_page_at_a_time_due_today_first(client, staff, casework):
+    """Overdue follow-ups pile up over the years: the page lists 25 at a time and counts them
+    all; those due today come first."""
+    from mrc.counselling.services import FOLLOW_UPS_PER_PAGE
+
+    client_row, session_row, _referral = casework
+    centre = client_row.centre
+    today = centre_today(centre)
+    session_row.follow_up_on = today  # due today
+    held = datetime.combine(today - timedelta(days=40), time(10, 0),
+                            tzinfo=ZoneInfo(centre.timezone))
+    overdue = [log_session(Actor(staff.lhr_counsellor), client_row, SessionData(
+        held_at=held + timedelta(days=number), counsellor_id=staff.lhr_counsellor.id,
+        channel="messaging", duration_minutes=15, topics=["fraudulent_recruitment"],
+        follow_up_on=today + timedelta(days=1))) for number in range(29)]
+    for number, row in enumerate(overdue):  # as if logged then, and never followed up
+        row.follow_up_on = today - timedelta(days=30 - number)
+    db.session.commit()
+    login(client, staff.lhr_counsellor)
+
+    first = client.get("/").get_data(as_text=True)
+    listed = first[first.index("Follow-ups due today and overdue"):]
+    listed = listed[:listed.index("</section>")]
+    rows = listed.split("<tr")[2:]  # after the heading row
+    assert len(rows) == FOLLOW_UPS_PER_PAGE == 25
+    assert f"/counselling/{session_row.id}\"" in rows[0] and "overdue" not in rows[0]
+    assert f"/counselling/{overdue[0].id}\"" in rows[1]  # then the longest overdue
+    assert "29 overdue" in first and "Page 1 of 2" in listed
+    assert 'href="/?page=2"' in listed
+
+    second = client.get("/?page=2").get_data(as_text=True)
+    listed = second[second.index("Follow-ups due today and overdue"):]
+    listed = listed[:listed.index("</section>")]
+    assert [f"/counselling/{row.id}\"" in listed for row in overdue] == [False] * 24 + [True] * 5
+    assert "Page 2 of 2" in listed
+    # A page past the end shows the last one.
+    assert "Page 2 of 2" in client.get("/?page=9").get_data(as_text=True)

@@ -322,13 +322,14 @@ def test_withdrawn_follow_up_consent_removes_follow_up_reminders(manager, staff)
     counsel(staff.lhr_counsellor, row, datetime.now(UTC) - timedelta(days=3),
             follow_up_on=today - timedelta(days=1))
     db.session.commit()
-    assert follow_ups_due(Actor(staff.lhr_manager), today=today)[1]
+    assert follow_ups_due(Actor(staff.lhr_manager), today=today).overdue == 1
     consent(manager, row, "consent_follow_up", "withdraw")
     db.session.expire_all()
-    assert follow_ups_due(Actor(staff.lhr_manager), today=today) == ([], [])
+    withdrawn = follow_ups_due(Actor(staff.lhr_manager), today=today)
+    assert (withdrawn.page.items, withdrawn.due_today, withdrawn.overdue) == ([], 0, 0)
     consent(manager, row, "consent_follow_up", "grant")
     db.session.expire_all()
-    assert follow_ups_due(Actor(staff.lhr_manager), today=today)[1]
+    assert follow_ups_due(Actor(staff.lhr_manager), today=today).page.items
 
 
 def test_follow_up_without_consent_is_marked_do_not_contact(manager, staff):

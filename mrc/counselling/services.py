@@ -23,6 +23,7 @@ from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
 from mrc.database import utcnow
 from mrc.extensions import db
 from mrc.i18n import isolate
+from mrc.pagination import Page
 from mrc.security import can_see_sensitive, find_scoped, scoped
 
 OBJECT_TYPE = "counselling_session"
@@ -333,28 +334,48 @@ def _for_counsellor(statement, user: User):
                                Client.assigned_counsellor_id == user.id))
 
 
-def follow_ups_due(actor: Actor, *, today: date, counsellor_id: int | None = None
-                   ) -> tuple[list[CounsellingSession], list[CounsellingSession]]:
-    """Open follow-ups (due today, overdue), each list soonest-due first.
+FOLLOW_UPS_PER_PAGE = 25
+
+
+@dataclass
+class FollowUpsDue:
+    """One page of the open follow-ups due by today (those due today first, then the overdue
+    ones, soonest-due first), and how many are due today and overdue in all."""
+
+    page: Page
+    due_today: int
+    overdue: int
+
+
+def follow_ups_due(actor: Actor, *, today: date, counsellor_id: int | None = None,
+                   page: int = 1, per_page: int = FOLLOW_UPS_PER_PAGE) -> FollowUpsDue:
+    """Open follow-ups due by ``today`` (the centre's date), a page of them and their counts.
 
     A counsellor gets their own sessions and those of clients assigned to them
     (``counsellor_id`` is ignored). Managers and admins get everything in their scope, or the
     sessions held by one counsellor when ``counsellor_id`` is given (as counted by
-    ``follow_up_counts_by_counsellor``). ``today`` is the centre's date.
+    ``follow_up_counts_by_counsellor``). Overdue follow-ups pile up over the years: only the
+    page shown is read.
     """
     statement = _open_follow_ups(actor).where(CounsellingSession.follow_up_on <= today)
     if actor.user.role == Role.COUNSELLOR:
         statement = _for_counsellor(statement, actor.user)
     elif counsellor_id is not None:
         statement = statement.where(CounsellingSession.counsellor_id == counsellor_id)
-    statement = statement.options(
-        joinedload(CounsellingSession.client), joinedload(CounsellingSession.counsellor)
-    ).order_by(CounsellingSession.follow_up_on, CounsellingSession.held_at,
-               CounsellingSession.id)
-    due_today, overdue = [], []
-    for counselling in db.session.scalars(statement):
-        (due_today if counselling.follow_up_on == today else overdue).append(counselling)
-    return due_today, overdue
+    is_due_today = CounsellingSession.follow_up_on == today
+    due_today, overdue = db.session.execute(statement.with_only_columns(
+        func.sum(case((is_due_today, 1), else_=0)), func.sum(case((is_due_today, 0), else_=1)),
+        maintain_column_froms=True)).one()
+    due_today, overdue = due_today or 0, overdue or 0
+    page = min(max(page, 1), Page.count(due_today + overdue, per_page))
+    listed = (statement
+              .options(joinedload(CounsellingSession.client),
+                       joinedload(CounsellingSession.counsellor))
+              .order_by(case((is_due_today, 0), else_=1), CounsellingSession.follow_up_on,
+                        CounsellingSession.held_at, CounsellingSession.id)
+              .limit(per_page).offset((page - 1) * per_page))
+    return FollowUpsDue(Page(list(db.session.scalars(listed)), page, per_page,
+                             due_today + overdue), due_today, overdue)
 
 
 def follow_up_counts_by_counsellor(actor: Actor, *, today: date) -> list[tuple[User, int, int]]:
