@@ -494,3 +494,23 @@ def test_an_anonymised_record_cannot_be_edited_back_to_life(manager, staff):
         assert response.headers["Location"].endswith(f"/clients/{row.id}")
     db.session.expire_all()
     assert db.session.get(Client, row.id).given_name != "Restored"
+
+
+def test_the_consent_form_chooses_nothing_in_advance(manager, staff):
+    """Saving the form without looking must not withdraw anything (the first purpose is the
+    consent to recording, whose withdrawal leads to anonymisation)."""
+    row = registered(manager)
+    page = manager.get(f"/clients/{row.id}/privacy").get_data(as_text=True)
+    form = page[page.index(f'action="/clients/{row.id}/consent"'):]
+    form = form[:form.index("</form>")]
+    assert "selected" not in form
+    for name in ("purpose", "action"):
+        select_tag = re.search(rf'<select[^>]*name="{name}"[^>]*>\s*<option([^>]*)>', form)
+        assert select_tag and 'value=""' in select_tag.group(1), name
+
+    response = consent(manager, row, "", "")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose a purpose." in page and "Choose the change." in page
+    db.session.expire_all()
+    assert db.session.get(Client, row.id).consent_services is True

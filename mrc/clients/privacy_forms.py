@@ -10,10 +10,13 @@ CONSENT_ACTIONS = [("withdraw", _l("Withdraw consent")), ("grant", _l("Give cons
 
 
 class ConsentChangeForm(Form):
-    purpose = SelectField(_l("Purpose"), choices=options(choices.CONSENT_PURPOSES),
+    # Nothing is chosen in advance: the first options would otherwise withdraw the consent
+    # to recording (which leads to anonymisation) for whoever saves without looking.
+    purpose = SelectField(_l("Purpose"),
+                          choices=options([("", _l("Choose…"))] + choices.CONSENT_PURPOSES),
                           validators=[InputRequired(message=_l("Choose a purpose."))])
-    action = SelectField(_l("Change"), choices=options(CONSENT_ACTIONS),
-                         validators=[InputRequired()])
+    action = SelectField(_l("Change"), choices=options([("", _l("Choose…"))] + CONSENT_ACTIONS),
+                         validators=[InputRequired(message=_l("Choose the change."))])
     on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)],
                          description=_l("How the person told us. Erased if the record is "
