@@ -109,11 +109,9 @@ def test_counsellor_cannot_look_at_a_colleagues_list(client, staff, casework, mo
     assert "By counsellor" not in page and "Kamran" not in page
 
 
-def test_follow_ups_are_listed_a_page_at_a_time_due_today_first(client, staff, casework):
-    """Overdue follow-ups pile up over the years: the page lists 25 at a time and counts them
-    all; those due today come first."""
-    from mrc.counselling.services import FOLLOW_UPS_PER_PAGE
-
+@pytest.fixture
+def overdue_pile(staff, casework):
+    """The casework's follow-up due today, and 29 overdue ones, the longest overdue first."""
     client_row, session_row, _referral = casework
     centre = client_row.centre
     today = centre_today(centre)
@@ -127,6 +125,15 @@ def test_follow_ups_are_listed_a_page_at_a_time_due_today_first(client, staff, c
     for number, row in enumerate(overdue):  # as if logged then, and never followed up
         row.follow_up_on = today - timedelta(days=30 - number)
     db.session.commit()
+    return session_row, overdue
+
+
+def test_follow_ups_are_listed_a_page_at_a_time_due_today_first(client, staff, overdue_pile):
+    """Overdue follow-ups pile up over the years: the page lists 25 at a time and counts them;
+    those due today come first."""
+    from mrc.counselling.services import FOLLOW_UPS_PER_PAGE
+
+    session_row, overdue = overdue_pile
     login(client, staff.lhr_counsellor)
 
     first = client.get("/").get_data(as_text=True)
@@ -146,3 +153,17 @@ def test_follow_ups_are_listed_a_page_at_a_time_due_today_first(client, staff, c
     assert "Page 2 of 2" in listed
     # A page past the end shows the last one.
     assert "Page 2 of 2" in client.get("/?page=9").get_data(as_text=True)
+
+
+def test_overdue_follow_ups_are_counted_up_to_a_limit(client, staff, overdue_pile, monkeypatch):
+    from mrc.counselling import services as counselling
+
+    session_row, overdue = overdue_pile
+    monkeypatch.setattr(counselling, "OVERDUE_COUNTED_UP_TO", 5)
+    login(client, staff.lhr_counsellor)
+    page = client.get("/").get_data(as_text=True)
+    assert "more than 5 overdue" in page and "29 overdue" not in page
+    listed = page[page.index("Follow-ups due today and overdue"):]
+    listed = listed[:listed.index("</section>")]
+    shown = [row for row in [session_row, *overdue] if f"/counselling/{row.id}\"" in listed]
+    assert shown == [session_row, *overdue[:5]] and "Page 1 of" not in listed
