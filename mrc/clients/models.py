@@ -32,6 +32,10 @@ class Client(db.Model):
         Index("ix_clients_merged_into_id", "merged_into_id",
               sqlite_where=text("merged_into_id IS NOT NULL"),
               postgresql_where=text("merged_into_id IS NOT NULL")),
+        # A counsellor's follow-ups and referrals of the clients assigned to them.
+        Index("ix_clients_assigned_counsellor_id", "assigned_counsellor_id",
+              sqlite_where=text("assigned_counsellor_id IS NOT NULL"),
+              postgresql_where=text("assigned_counsellor_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -307,9 +307,16 @@ def _needing_action_statement(actor: Actor, counsellor_id: int | None, today: da
     statement = scoped(Referral, user).where(needing_action_condition(user, today=today))
     person = user.id if user.role == Role.COUNSELLOR else counsellor_id
     if person is not None:
-        statement = statement.join(Client, Client.id == Referral.client_id).where(
-            or_(Referral.created_by_id == person, Client.assigned_counsellor_id == person)
-        )
+        # Those the person made, and those of the clients assigned to them: two index lookups
+        # whose referrals the statement keeps. As one OR across referrals and clients, the
+        # database read every referral of the centre needing action to find the person's
+        # (943 ms for a Lahore counsellor on the 1M-client archive).
+        made = select(Referral.id).where(Referral.created_by_id == person,
+                                         Referral.status.in_(OPEN_STATUSES))
+        assigned = (select(Referral.id).join(Client, Client.id == Referral.client_id)
+                    .where(Client.assigned_counsellor_id == person,
+                           Referral.status.in_(OPEN_STATUSES)))
+        statement = statement.where(Referral.id.in_(made.union(assigned)))
     return statement
 
 
