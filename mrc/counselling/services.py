@@ -373,8 +373,11 @@ def follow_ups_due(actor: Actor, *, today: date, counsellor_id: int | None = Non
     due = statement.where(CounsellingSession.follow_up_on == today)
     overdue = statement.where(CounsellingSession.follow_up_on < today)
     due_count = db.session.scalar(select(func.count()).select_from(due.subquery()))
+    # Ordered like the follow-up index, so that PostgreSQL walks it and stops at the limit
+    # (unordered, it chose to merge-join all sessions with all clients: 1 s instead of 26 ms).
     overdue_count = db.session.scalar(select(func.count()).select_from(
         overdue.with_only_columns(CounsellingSession.id)
+        .order_by(CounsellingSession.follow_up_on)
         .limit(OVERDUE_COUNTED_UP_TO + 1).subquery()))
     overdue_more = overdue_count > OVERDUE_COUNTED_UP_TO
     overdue_count = min(overdue_count, OVERDUE_COUNTED_UP_TO)
@@ -389,8 +392,10 @@ def follow_ups_due(actor: Actor, *, today: date, counsellor_id: int | None = Non
             items += db.session.scalars(
                 part.options(joinedload(CounsellingSession.client),
                              joinedload(CounsellingSession.counsellor))
-                .order_by(CounsellingSession.follow_up_on, CounsellingSession.held_at,
-                          CounsellingSession.id)
+                # follow_up_done_at (NULL in every row) is named so that PostgreSQL sees
+                # the order of the index (centre, follow_up_on, follow_up_done_at, held_at).
+                .order_by(CounsellingSession.follow_up_on, CounsellingSession.follow_up_done_at,
+                          CounsellingSession.held_at, CounsellingSession.id)
                 .limit(stop - offset).offset(offset))
     return FollowUpsDue(Page(items, page, per_page, total), due_count, overdue_count,
                         overdue_more)
