@@ -95,6 +95,19 @@ def test_rows_belong_together(archive):
         assert client.last_visit_at >= client.created_at
 
 
+def test_no_day_piles_up_the_sessions_or_follow_ups_after_the_archive(archive):
+    """Returns and follow-ups that would fall after the archive's last day are not put on
+    that day (they were: a fifth of a national archive's sessions were held on its last day,
+    and half its open follow-ups were due on it)."""
+    days = Counter(held_at.date() for held_at in db.session.scalars(
+        select(CounsellingSession.held_at)))
+    assert max(days.values()) <= 0.02 * sum(days.values()), days.most_common(3)
+    due = Counter(db.session.scalars(select(CounsellingSession.follow_up_on).where(
+        CounsellingSession.follow_up_on.is_not(None))))
+    assert max(due.values()) <= 0.02 * sum(due.values()), due.most_common(3)
+    assert max(due) > max(days)  # some follow-ups are due after the last day
+
+
 def test_search_keys_are_the_services_keys(archive):
     for client in db.session.scalars(select(Client).order_by(Client.id).limit(50)):
         stored = sorted((key.kind, key.value) for key in client.search_keys)

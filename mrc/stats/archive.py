@@ -607,12 +607,16 @@ class ArchiveGenerator:
         """Write ``count`` counselling sessions of one client; return when they were held."""
         table = CounsellingSession.__table__
         held = []
-        visit_day = day
-        for number in range(count):
+        # The client's visits spread over about RETURN_DAYS_MEAN working days each, from
+        # registration on, within the archive (visits that would have come after its last day
+        # were once put on that day: a fifth of all sessions were held on it).
+        last_visit_day = min(days.last, day + count * RETURN_DAYS_MEAN)
+        visit_days = sorted(rng.randint(day, last_visit_day) for _number in range(count))
+        for number, visit_day in enumerate(visit_days):
             if number == 0 and rng.random() < counselling_demo.FIRST_ON_REGISTRATION_DAY:
+                visit_day = day
                 held_at = created_at + timedelta(minutes=rng.randint(2, 20))
             else:
-                visit_day = min(days.last, visit_day + int(rng.expovariate(1 / RETURN_DAYS_MEAN)))
                 held_at = days.moment(rng, visit_day)
                 if held_at < created_at:
                     held_at = created_at + timedelta(minutes=rng.randint(2, 20))
@@ -625,10 +629,13 @@ class ArchiveGenerator:
             pathway = _pick(rng, PATHWAY_WEIGHTS)
             follow_up_on = done_at = None
             if rng.random() < counselling_demo.FOLLOW_UP_SHARE:
-                due_day = min(days.last, visit_day + rng.randint(*counselling_demo.FOLLOW_UP_DAYS))
-                follow_up_on = days.days[due_day]
-                if due_day < days.last and rng.random() < counselling_demo.DONE_WHEN_PAST:
-                    done_at = min(self.now, max(held_at, days.moment(rng, due_day)))
+                due_day = visit_day + rng.randint(*counselling_demo.FOLLOW_UP_DAYS)
+                if due_day <= days.last:
+                    follow_up_on = days.days[due_day]
+                    if due_day < days.last and rng.random() < counselling_demo.DONE_WHEN_PAST:
+                        done_at = min(self.now, max(held_at, days.moment(rng, due_day)))
+                else:  # after the archive's last day: not due yet
+                    follow_up_on = days.days[days.last] + timedelta(days=due_day - days.last)
             by = counsellor if rng.random() < counselling_demo.OWN_COUNSELLOR else rng.choice(
                 staff.counsellors)
             writer.add(table, (
