@@ -61,11 +61,16 @@ def test_pages_and_redirects(client, staff):
     assert_secure(response)
 
 
-@pytest.mark.parametrize("signed_in", [False, True])
-def test_not_found(client, staff, signed_in):
-    if signed_in:
+@pytest.fixture(params=[False, True], ids=["anonymous", "signed_in"])
+def visitor(request, client, staff):
+    """The test client, anonymous or signed in as a counsellor: the headers are the same."""
+    if request.param:
         login(client, staff.lhr_counsellor)
-    response = client.get("/no/such/page")
+    return client
+
+
+def test_not_found(visitor):
+    response = visitor.get("/no/such/page")
     assert response.status_code == 404
     assert_secure(response)
 
@@ -83,26 +88,20 @@ def test_csrf_failure(manager):
     assert_secure(response)
 
 
-@pytest.mark.parametrize("signed_in", [False, True])
-def test_static_files(client, staff, signed_in):
-    if signed_in:
-        login(client, staff.lhr_counsellor)
-    response = client.get("/static/css/app.css")
+def test_static_files(visitor):
+    response = visitor.get("/static/css/app.css")
     assert response.status_code == 200
     # Static files carry no personal data and may be cached; the other headers stay.
     assert_secure(response, cached_ok=True)
     response.close()
 
 
-@pytest.mark.parametrize("signed_in", [False, True])
-def test_favicon_ico_leads_to_the_icon_signed_in_or_not(client, staff, signed_in):
+def test_favicon_ico_leads_to_the_icon_signed_in_or_not(visitor):
     """Chromium's PDF viewer asks for /favicon.ico on every PDF shown: it was a 404."""
-    if signed_in:
-        login(client, staff.lhr_counsellor)
-    response = client.get("/favicon.ico")
+    response = visitor.get("/favicon.ico")
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/static/favicon.svg")
-    icon = client.get(response.headers["Location"])
+    icon = visitor.get(response.headers["Location"])
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     icon.close()
 
