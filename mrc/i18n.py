@@ -115,7 +115,9 @@ def format_local_time(value: datetime | None, fmt: str = "short") -> str:
 
 def _said_if_utc(shown: str) -> str:
     if has_request_context() and select_timezone() is None:
-        return gettext("%(time)s UTC", time=shown)
+        # Isolated: inside a right-to-left sentence "26/11/26 12:39 PM" and "UTC" otherwise
+        # run together and reorder (the digits apart from "PM UTC").
+        return gettext("%(time)s UTC", time=isolate(shown))
     return shown
 
 

@@ -559,7 +559,7 @@ def test_an_admin_sees_times_said_to_be_utc_and_the_form_says_whose_time_it_is(
     admin = app.test_client()
     login(admin, staff.admin)
     page = admin.get(f"/counselling/{row.id}").get_data(as_text=True)
-    assert re.search(r"5:30\s*AM UTC</time>", page)
+    assert re.search("5:30\\sAM\u2069 UTC</time>", page)
     form = admin.get(f"/counselling/{row.id}/edit").get_data(as_text=True)
     assert 'value="2026-11-20T10:30"' in form
     assert re.search(r'id="held_at-help">In the centre(&#39;|&#x27;|\')s local time.<', form)
@@ -573,3 +573,13 @@ def test_the_everything_we_hold_document_gives_times_in_the_clients_centre_zone(
         assert "10:30" in format_local_datetime(moment, "short", zone="Asia/Karachi")
         assert "11:30" in format_local_datetime(moment, "short", zone="Asia/Dhaka")
         assert format_local_datetime(moment, "short").endswith("UTC")
+
+
+def test_a_utc_time_is_isolated_inside_a_right_to_left_sentence(app):
+    """In Urdu "26/11/26 12:39 PM UTC" has no right-to-left letter: unisolated, the browser
+    set the digits apart from "PM UTC" in a right-to-left line."""
+    from mrc.i18n import format_local_datetime
+
+    moment = datetime(2026, 11, 26, 12, 39, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "ur"}):
+        assert format_local_datetime(moment, "short") == "\u206826/11/26 12:39 PM\u2069 UTC"

@@ -462,7 +462,8 @@ def test_an_admin_is_told_the_session_time_is_utc(app, staff):
     admin = app.test_client()
     login(admin, staff.admin)
     for path in (f"/group-sessions/{row.id}", f"/group-sessions/{row.id}/sheet"):
-        assert re.search("\u20684:30\\sAM UTC\u2069", admin.get(path).get_data(as_text=True)), path
+        page = admin.get(path).get_data(as_text=True)
+        assert re.search("\u2068\u20684:30\\sAM\u2069 UTC\u2069", page), path
 
 
 def test_another_centre_gets_404_everywhere(client, staff):
