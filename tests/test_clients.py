@@ -138,13 +138,33 @@ def test_bangladeshi_nid_lengths(counsellor):
     "term",
     ["+923001234567", "923001234567", "0300 1234567", "+92 300 1234567", "0300-1234567",
      "35202-1234567-1", "3520212345671", "usman", "MUHAMMAD usm", "Mūhammad", "محمد",
-     "محمّد عثمان", "lhr-{year}-000001"],
+     "محمّد عثمان", "lhr-{year}-000001", "LHR-{year}-1", "{year}-000001", "{year}-1"],
 )
 def test_search_finds_the_client_by_any_key(counsellor, term):
     register(counsellor)
     reference = db.session.scalar(select(Client.reference))
     response = search(counsellor, term.format(year=reference[4:8]))
     assert reference in response.get_data(as_text=True)
+
+
+def test_a_reference_without_its_centre_code_is_of_the_searchers_centre(app, counsellor, staff):
+    """Read off a slip, "2026-000001" is the searcher's centre's: an Islamabad counsellor's
+    "2026-000001" is Islamabad's own, and an admin's finds both centres' first clients."""
+    register(counsellor)
+    islamabad = app.test_client()
+    login(islamabad, staff.isb_counsellor)
+    register(islamabad, phone="0300 7654321", national_id="35202-7654321-1")
+    lahore_ref, islamabad_ref = (db.session.scalar(select(Client.reference).where(
+        Client.reference.startswith(code))) for code in ("LHR", "ISB"))
+    year = lahore_ref[4:8]
+    assert islamabad_ref == f"ISB-{year}-000001"
+    found = search(islamabad, f"{year}-000001").get_data(as_text=True)
+    assert islamabad_ref in found and lahore_ref not in found
+    admin = app.test_client()
+    login(admin, staff.admin)
+    found = search(admin, f"{year}-1").get_data(as_text=True)
+    assert islamabad_ref in found and lahore_ref in found
+    assert "2 people found" in found
 
 
 def test_search_does_not_find_other_people(counsellor):

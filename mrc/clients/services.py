@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Integer, case, func, literal, or_, select, text, update
+from sqlalchemy import Integer, case, func, literal, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 
 from mrc.actor import Actor
@@ -282,7 +282,10 @@ def record_sensitive_view(actor: Actor, client: Client, field_names) -> None:
 
 # --- finding ----------------------------------------------------------------------------------
 
-_REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{1,6}$")
+# A reference as printed ("LHR-2026-000126"), its number perhaps typed without the zeros.
+_REFERENCE = re.compile(r"^([A-Za-z]{3})-(\d{4})-(\d{1,6})$")
+# A reference without its centre's code ("2026-000126", "2026-126"), as read off a slip.
+_YEAR_AND_NUMBER = re.compile(r"^((?:19|20)\d\d)-(\d{1,6})$")
 _NUMBERISH = re.compile(r"^[\d\s+()./-]+$")
 
 # A search gathers at most this many matching people (and one more, to know that there are
@@ -292,6 +295,10 @@ SEARCH_MATCH_LIMIT = 1000
 # Counting a key's rows (to start from the rarest) stops at the first limit, and at the
 # second when every key reached the first: beyond it, rarer is all we need to know.
 _RARITY_PROBE_LIMITS = (1000, 20_000)
+
+
+def _reference(code: str, year: str, number: str) -> str:
+    return f"{code.upper()}-{year}-{int(number):06d}"
 
 
 @dataclass(frozen=True)
@@ -373,6 +380,12 @@ class KeySql:
         return (f"SELECT {distinct}k0.client_id AS client_id, {int(rank)} AS rank "  # nosec B608
                 f"FROM client_search_keys AS k0 WHERE {' AND '.join(where)} "
                 f"LIMIT {self.bind(limit)}")
+
+    def clients_with_references(self, references: list[str], *, limit: int) -> str:
+        """SELECT client_id, rank 0: the clients with any of ``references`` (unique index)."""
+        values = ", ".join(map(self.bind, references))
+        return (f"SELECT id AS client_id, 0 AS rank FROM clients "  # nosec B608
+                f"WHERE reference IN ({values}) LIMIT {self.bind(limit)}")
 
     @staticmethod
     def union(selects: list[str]) -> str:
@@ -512,7 +525,9 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
     """How to search for ``term`` among the clients of ``centre_id`` (None: all centres);
     None when the term holds nothing to search for.
 
-    A reference finds that client; a term of digits finds phones (any format) and ID numbers;
+    A reference finds that client (typed without the number's zeros, or without the centre's
+    code: "2026-126" is the reference of that number at the searched centre or centres); a term
+    of digits finds phones (any format) and ID numbers;
     anything else finds clients whose names have words starting with every typed word, or whose
     names sound the same in any script ("mohammed usman" finds "محمد عثمان"); the first kind
     comes first. Each kind gathers at most ``limit`` clients (default: one more than
@@ -522,18 +537,27 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
         limit = SEARCH_MATCH_LIMIT + 1
     term = normalise_digits(term).strip()
     recent_first = [Client.last_visit_at.desc(), Client.id.desc()]
-    if _REFERENCE.match(term):
+    reference = _REFERENCE.match(term)
+    if reference:
+        wanted = _reference(*reference.groups())
         matches = (select(Client.id.label("client_id"), literal(0).label("rank"))
-                   .where(Client.reference == term.upper()).subquery("matches"))
-        return SearchPlan(matches, "reference", Client.reference == term.upper(), recent_first)
+                   .where(Client.reference == wanted).subquery("matches"))
+        return SearchPlan(matches, "reference", Client.reference == wanted, recent_first)
     sql = KeySql()
     if _NUMBERISH.match(term) and len(re.sub(r"\D", "", term)) >= 5:
         phone_keys = phone_key_candidates(term, default_region)
         lookups = [KeyLookup("phone", tuple(phone_keys))] if phone_keys else []
         lookups.append(KeyLookup("nid", identifier_key(term)))
-        matches = sql.subquery(sql.union([
-            sql.clients_with_keys([lookup], centre_id=centre_id, limit=limit)
-            for lookup in lookups]), "matches")
+        selects = [sql.clients_with_keys([lookup], centre_id=centre_id, limit=limit)
+                   for lookup in lookups]
+        year_and_number = _YEAR_AND_NUMBER.match(term)
+        if year_and_number:  # also a phone or ID number, as far as anyone can tell
+            references = [_reference(code, *year_and_number.groups())
+                          for code in db.session.scalars(select(Centre.code).where(
+                              true() if centre_id is None else Centre.id == centre_id))]
+            if references:
+                selects.insert(0, sql.clients_with_references(references, limit=limit))
+        matches = sql.subquery(sql.union(selects), "matches")
         return SearchPlan(matches, "number", Client.id.in_(select(matches.c.client_id)),
                           recent_first, sql.params)
     words = name_words(term)
