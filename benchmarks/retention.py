@@ -6,7 +6,7 @@ Usage: .venv/bin/python benchmarks/retention.py [--clients 20000] [--sessions-pe
 Builds (in a temporary SQLite file unless a URL is given) ``--clients`` clients per centre at
 two centres, registered over the last eight years, each with counselling sessions and some with
 referrals and group attendances, by bulk inserts. Prints: the time of the "due now" query
-(one GROUP BY over the activity tables), the time of the manager's next-month page query
+(a range of the clients' kept last activity per centre), the time of the manager's next-month page query
 (first page and count), how many clients are due, and the time to anonymise 100 of them
 (including the WAL checkpoint on SQLite).
 """
@@ -25,6 +25,7 @@ from mrc.auth.services import create_user
 from mrc.centres.models import Centre
 from mrc.centres.services import seed_centres
 from mrc.clients import privacy
+from mrc.clients.activity import refresh_last_activity
 from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
 from mrc.extensions import db
@@ -69,6 +70,8 @@ def build(clients: int, sessions: int, seed: int) -> User:
                                          pathways="", notes="Bench note", created_by_id=user.id,
                                          created_at=held, updated_at=held))
         db.session.execute(insert(CounsellingSession), session_rows)
+        # Rows written by statement, as the archive generator writes them.
+        refresh_last_activity(db.session, [client_id for client_id, _created in ids])
         db.session.commit()
     return manager
 
@@ -100,7 +103,7 @@ def main():
             db.session.commit()
         print(f"{db.engine.dialect.name}: {2 * args.clients} clients, "
               f"{db.session.query(CounsellingSession).count()} counselling sessions")
-        due = timed("due now, all centres (GROUP BY)", privacy.clients_due_now)
+        due = timed("due now, all centres", privacy.clients_due_now)
         print(f"clients due now: {len(due)}")
         page = timed("next-month page of one centre (count + 50 rows)",
                      lambda: privacy.retention_due(Actor(manager)))

@@ -93,8 +93,10 @@ def _init_extensions(app: Flask) -> None:
 
         keep_sqlite_files_private(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    from mrc.clients import activity
     from mrc.stats import facts, rollup
 
+    activity.install()
     facts.install()
     rollup.install()
     csrf.init_app(app)

@@ -145,6 +145,10 @@ from mrc.clients.privacy_cli import retention_command  # noqa: E402
 
 mrc_cli.add_command(retention_command)
 
+from mrc.clients.activity import last_activity_command  # noqa: E402
+
+mrc_cli.add_command(last_activity_command)
+
 from mrc.stats.archive import archive_data_command  # noqa: E402
 
 mrc_cli.add_command(archive_data_command)

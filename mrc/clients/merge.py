@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from mrc.actor import Actor
 from mrc.audit import services as audit
 from mrc.auth.models import Role
+from mrc.clients.activity import refresh_last_activity
 from mrc.clients.models import Client, ClientMerge, ClientMergeMove, ClientSearchKey
 from mrc.clients.services import refresh_search_keys
 from mrc.database import utcnow
@@ -107,8 +108,10 @@ def merge_clients(actor: Actor, survivor: Client, duplicate: Client) -> ClientMe
         update(attendee).where(attendee.client_id == duplicate.id).values(client_id=survivor.id))
     if moves:
         db.session.execute(insert(ClientMergeMove), moves)
-    # Rows moved by statement, not through the unit of work: the statistics are told.
+    # Rows moved by statement, not through the unit of work: the statistics are told, and the
+    # last activities recomputed.
     clients_records_moved(db.session, [survivor.id, duplicate.id])
+    refresh_last_activity(db.session, [survivor.id, duplicate.id])
     duplicate.merged_into_id = survivor.id
     db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id == duplicate.id))
     refresh_search_keys(survivor)  # now with the duplicate's keys
@@ -142,6 +145,7 @@ def undo_merge(actor: Actor, merge: ClientMerge) -> None:
                 group_session_id=move.group_session_id, client_id=duplicate.id,
                 added_by_id=merge.merged_by_id, added_at=merge.merged_at))
     clients_records_moved(db.session, [survivor.id, duplicate.id])
+    refresh_last_activity(db.session, [survivor.id, duplicate.id])
     duplicate.merged_into_id = None
     refresh_search_keys(duplicate)
     refresh_search_keys(survivor)  # without the duplicate's keys

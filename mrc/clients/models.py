@@ -19,6 +19,10 @@ from mrc.database import UTCDateTime, search_key_type, utcnow
 from mrc.extensions import db
 
 
+def _registration_time(context) -> datetime:
+    return context.get_current_parameters()["created_at"]
+
+
 class Client(db.Model):
     """A person counselled by a centre. Scoped by ``centre_id`` (the registering centre)."""
 
@@ -36,6 +40,11 @@ class Client(db.Model):
         Index("ix_clients_assigned_counsellor_id", "assigned_counsellor_id",
               sqlite_where=text("assigned_counsellor_id IS NOT NULL"),
               postgresql_where=text("assigned_counsellor_id IS NOT NULL")),
+        # The retention list: the clients of a centre whose last activity is oldest, among
+        # those not anonymised or merged into another record (erased with it).
+        Index("ix_clients_retention", "centre_id", "last_activity_at",
+              sqlite_where=text("anonymised_at IS NULL AND merged_into_id IS NULL"),
+              postgresql_where=text("anonymised_at IS NULL AND merged_into_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,6 +92,10 @@ class Client(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_visit_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The latest of the registration and every activity recorded for the person, kept by
+    # ``mrc.clients.activity`` for the retention list.
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime,
+                                                              default=_registration_time)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when this record was merged into another one (the same person registered twice):
     # it is kept as a redirect so that links and references to it still lead somewhere.

@@ -9,7 +9,8 @@
 - consent withdrawn or given again per purpose (``change_consent``), whose effects the other
   services read from the client's current ``consent_*`` columns;
 - retention: clients whose last activity is older than their centre's ``retention_years``
-  (``retention_due``, ``run_retention``), found by one GROUP BY over the activity tables.
+  (``retention_due``, ``run_retention``), found by the last activity each client keeps
+  (``mrc.clients.activity``) and checked against the records before anonymising.
 
 Every function that reads or writes a record writes its audit event; audit summaries name
 fields and reason codes, never the values.
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, inspect, or_, select, union_all
+from sqlalchemy import and_, false, func, inspect, or_, select
 
 from mrc.actor import Actor
 from mrc.audit import services as audit
@@ -35,6 +36,7 @@ from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import all_centres, centre_now
 from mrc.clients import choices
+from mrc.clients.activity import last_activity, refresh_last_activity
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.privacy_models import ClientConsentChange, ClientCorrection
 from mrc.counselling.models import CounsellingSession, CounsellingSessionChange
@@ -607,32 +609,6 @@ def checkpoint() -> bool:
 
 # --- retention --------------------------------------------------------------------------------
 
-def activity_subquery(centre_ids: list[int]):
-    """(client_id, at): one row per registration, counselling session, group attendance,
-    referral and referral change of the clients of ``centre_ids``.
-
-    Counselling sessions, referrals and their changes carry the client's centre in their own
-    ``centre_id``, so those parts need no join; a group session's centre may be another one,
-    so attendances are joined to their client.
-    """
-    activity = union_all(
-        select(Client.id.label("client_id"), Client.created_at.label("at"))
-        .where(Client.centre_id.in_(centre_ids)),
-        select(CounsellingSession.client_id, CounsellingSession.held_at)
-        .where(CounsellingSession.centre_id.in_(centre_ids)),
-        select(GroupSessionAttendee.client_id, GroupSession.starts_at)
-        .join(GroupSession, GroupSession.id == GroupSessionAttendee.group_session_id)
-        .join(Client, Client.id == GroupSessionAttendee.client_id)
-        .where(Client.centre_id.in_(centre_ids)),
-        select(Referral.client_id, Referral.created_at)
-        .where(Referral.centre_id.in_(centre_ids)),
-        select(Referral.client_id, ReferralStatusChange.changed_at)
-        .join(Referral, Referral.id == ReferralStatusChange.referral_id)
-        .where(ReferralStatusChange.centre_id.in_(centre_ids)),
-    ).subquery()
-    return activity
-
-
 def _years_before(moment: datetime, years: int) -> datetime:
     try:
         return moment.replace(year=moment.year - years)
@@ -657,23 +633,21 @@ class DueClient:
 
 def due_statement(centres: list[Centre], at: datetime):
     """SELECT (client id, reference, centre id, last activity) of the clients whose last
-    activity is at least their centre's ``retention_years`` before ``at``, oldest first."""
-    activity = activity_subquery([c.id for c in centres])
-    last_at = func.max(activity.c.at)
+    activity is at least their centre's ``retention_years`` before ``at``, oldest first.
+
+    Records merged into another one are left out: they are erased with the record they were
+    merged into. The last activity is the one each client keeps (``mrc.clients.activity``),
+    read through ``ix_clients_retention``: a range per centre."""
     per_centre = [
         and_(Client.centre_id == centre.id,
-             last_at <= _years_before(at, centre.retention_years or 5))
+             Client.last_activity_at <= _years_before(at, centre.retention_years or 5))
         for centre in centres
     ]
-    # Grouped together with the client's own columns (rather than joining clients to a grouped
-    # subquery), so that neither database can pick a nested loop over the aggregate.
     return (
-        select(Client.id, Client.reference, Client.centre_id, last_at.label("last_at"))
-        .join(activity, activity.c.client_id == Client.id)
-        .where(Client.anonymised_at.is_(None))
-        .group_by(Client.id, Client.reference, Client.centre_id)
-        .having(or_(false(), *per_centre))
-        .order_by(last_at, Client.id)
+        select(Client.id, Client.reference, Client.centre_id, Client.last_activity_at)
+        .where(Client.anonymised_at.is_(None), Client.merged_into_id.is_(None),
+               or_(false(), *per_centre))
+        .order_by(Client.last_activity_at, Client.id)
     )
 
 
@@ -699,12 +673,25 @@ def clients_due_now(at: datetime | None = None) -> list[DueClient]:
             for row in db.session.execute(due_statement(all_centres(), at or utcnow()))]
 
 
-def run_retention(due: list[DueClient], progress=None) -> int:
-    """Anonymise the clients in ``due`` as the system; returns how many were anonymised."""
+def still_due(client: Client, at: datetime) -> bool:
+    """Whether ``client``'s records, read again, leave them due at ``at``: anonymising cannot
+    be undone, so the kept last activity that listed them is checked against the records."""
+    last = db.session.scalar(select(last_activity()).where(Client.id == client.id))
+    return last <= _years_before(at, client.centre.retention_years or 5)
+
+
+def run_retention(due: list[DueClient], progress=None, at: datetime | None = None) -> int:
+    """Anonymise the clients in ``due`` as the system, each if still due at ``at`` (default
+    now); returns how many were anonymised."""
+    at = at or utcnow()
     done = 0
     for item in due:
         client = db.session.get(Client, item.client_id)
         if client is None or client.anonymised_at is not None:
+            continue
+        if not still_due(client, at):
+            refresh_last_activity(db.session, [client.id])  # it was out of date: mended
+            db.session.commit()
             continue
         anonymise_client(None, client, "retention", checkpoint_after=False)
         done += 1

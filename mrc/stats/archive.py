@@ -31,6 +31,7 @@ from mrc.auth.models import Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import SEED_CENTRES, seed_centres
 from mrc.clients import demo as people
+from mrc.clients.activity import refresh_last_activity_of_range
 from mrc.clients.models import Client, ClientReferenceCounter, ClientSearchKey
 from mrc.clients.search_keys import keys_for
 from mrc.counselling import demo as counselling_demo
@@ -138,7 +139,7 @@ TABLES = {
                        "consent_services", "consent_follow_up", "consent_referral_sharing",
                        "consent_statistics", "assigned_counsellor_id", "trafficking_indication",
                        "smuggling_indication", "protection_concern", "created_at",
-                       "created_by_id", "updated_at", "last_visit_at"),
+                       "created_by_id", "updated_at", "last_visit_at", "last_activity_at"),
     ClientSearchKey.__table__: ("id", "client_id", "kind", "value", "centre_id", "birth_year"),
     CounsellingSession.__table__: ("id", "centre_id", "client_id", "counsellor_id", "held_at",
                                    "channel", "duration_minutes", "topics", "pathways",
@@ -520,6 +521,8 @@ class ArchiveGenerator:
             # The rows went in by COPY / executemany, not through the unit of work.
             refresh_session_facts_of_range(db.session, first_client,
                                            writer.next_ids[Client.__table__])
+            refresh_last_activity_of_range(db.session, first_client,
+                                           writer.next_ids[Client.__table__])
             for year, last in numbers.items():
                 counter = counters.get((plan.centre.id, year))
                 if counter is None:
@@ -586,7 +589,8 @@ class ArchiveGenerator:
                 True, person["consent_follow_up"], person["consent_referral_sharing"],
                 person["consent_statistics"], counsellor, person["trafficking_indication"],
                 person["smuggling_indication"], person["protection_concern"], created_at,
-                counsellor, last_visit, last_visit))
+                # Last activity: made right with referrals and attendances once written.
+                counsellor, last_visit, last_visit, last_visit))
             for kind, value in _search_keys(person):
                 writer.add(keys_table, (writer.new_id(keys_table), client_id, kind, value,
                                         centre.id, person["birth_year"]))
