@@ -127,7 +127,7 @@ def register_error_handlers(app) -> None:
 
 
 def register_template_helpers(app) -> None:
-    from mrc.auth.forms import ROLE_LABELS
+    from mrc.auth.models import ROLE_LABELS
     from mrc.database import utcnow
 
     @app.context_processor

@@ -2,14 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from mrc.auth.models import Role
+from mrc.auth.models import ROLE_LABELS, Role
 from mrc.forms import Form, IdSelectField, options
-
-ROLE_LABELS = {
-    Role.COUNSELLOR: _l("Counsellor"),
-    Role.MANAGER: _l("Centre manager"),
-    Role.ADMIN: _l("Administrator"),
-}
 
 
 class LoginForm(Form):

@@ -1,6 +1,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,14 @@ class Role(enum.StrEnum):
     COUNSELLOR = "counsellor"
     MANAGER = "manager"
     ADMIN = "admin"
+
+
+# What each role is called on pages and documents.
+ROLE_LABELS = {
+    Role.COUNSELLOR: _l("Counsellor"),
+    Role.MANAGER: _l("Centre manager"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 class User(UserMixin, db.Model):

@@ -1,7 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from mrc.auth import services
 from mrc.auth.forms import ChangePasswordForm, LoginForm, UserForm

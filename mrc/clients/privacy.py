@@ -31,8 +31,7 @@ from sqlalchemy import and_, false, func, inspect, or_, select
 from mrc.actor import Actor
 from mrc.audit import services as audit
 from mrc.audit.models import AuditEvent
-from mrc.auth.forms import ROLE_LABELS
-from mrc.auth.models import Role, User
+from mrc.auth.models import ROLE_LABELS, Role, User
 from mrc.centres.models import Centre
 from mrc.centres.services import all_centres, centre_now
 from mrc.clients import choices
