@@ -137,3 +137,20 @@ def test_the_migration_fills_it_from_the_records(app, staff):
     assert [kept(db.session.get(Client, client_id)) for client_id in ids] == [
         utc(2022, 8, 1, 9), utc(2019, 1, 8, 9)]
     assert stale_count(db.session) == 0
+
+
+def test_the_admins_list_merges_the_centres_oldest_first_page_by_page(app, staff):
+    now = datetime.now(UTC)
+    ages = {"LHR": (9, 7, 6), "ISB": (10, 8, 5.5)}  # years since each client's registration
+    people = {make_client(staff.lhr_manager, code, "female",
+                          created_at=now - timedelta(days=int(years * 366))).id: years
+              for code, all_years in ages.items() for years in all_years}
+    db.session.commit()
+    oldest_first = sorted(people, key=people.get, reverse=True)
+    pages = [privacy.retention_due(Actor(staff.admin), page=page, per_page=2)
+             for page in (1, 2, 3, 4)]
+    assert [[item.client_id for item in page.items] for page in pages] == [
+        oldest_first[0:2], oldest_first[2:4], oldest_first[4:6], []]
+    assert {page.total for page in pages} == {6}
+    lahore = privacy.retention_due(Actor(staff.lhr_manager), page=2, per_page=2)
+    assert ([people[item.client_id] for item in lahore.items], lahore.total) == ([6], 3)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, inspect, or_, select
+from sqlalchemy import func, inspect, or_, select, union_all
 
 from mrc.actor import Actor
 from mrc.audit import services as audit
@@ -630,33 +630,49 @@ class DueClient:
     due_at: datetime | None = None
 
 
-def due_statement(centres: list[Centre], at: datetime):
-    """SELECT (client id, reference, centre id, last activity) of the clients whose last
-    activity is at least their centre's ``retention_years`` before ``at``, oldest first.
+def _due_at_centre(centre: Centre, at: datetime):
+    """The clients of ``centre`` whose last activity is at least its ``retention_years``
+    before ``at``: one range of ``ix_clients_retention``.
 
     Records merged into another one are left out: they are erased with the record they were
-    merged into. The last activity is the one each client keeps (``mrc.clients.activity``),
-    read through ``ix_clients_retention``: a range per centre."""
-    per_centre = [
-        and_(Client.centre_id == centre.id,
-             Client.last_activity_at <= _years_before(at, centre.retention_years or 5))
-        for centre in centres
-    ]
-    return (
-        select(Client.id, Client.reference, Client.centre_id, Client.last_activity_at)
-        .where(Client.anonymised_at.is_(None), Client.merged_into_id.is_(None),
-               or_(false(), *per_centre))
-        .order_by(Client.last_activity_at, Client.id)
-    )
+    merged into. The last activity is the one each client keeps (``mrc.clients.activity``)."""
+    return select(Client.id, Client.reference, Client.centre_id, Client.last_activity_at).where(
+        Client.centre_id == centre.id, Client.anonymised_at.is_(None),
+        Client.merged_into_id.is_(None),
+        Client.last_activity_at <= _years_before(at, centre.retention_years or 5))
+
+
+def due_statement(centres: list[Centre], at: datetime, *, offset: int = 0,
+                  limit: int | None = None):
+    """SELECT (client id, reference, centre id, last activity) of the clients of ``centres``
+    due at ``at``, oldest first; ``limit`` of them after the first ``offset`` if given.
+
+    Each centre's part is read in the order of the index and, with ``limit``, stops after
+    ``offset + limit``: for the admin's first page that is a few hundred rows in all, not a
+    sort of every client due."""
+    last = offset + limit if limit is not None else None
+    parts = [_due_at_centre(centre, at).order_by(Client.last_activity_at, Client.id)
+             .limit(last) for centre in centres]
+    if len(parts) == 1:
+        return parts[0].limit(limit).offset(offset)
+    due = union_all(*[select(part.subquery()) for part in parts]).subquery()
+    return (select(due.c.id, due.c.reference, due.c.centre_id, due.c.last_activity_at)
+            .order_by(due.c.last_activity_at, due.c.id).limit(limit).offset(offset))
+
+
+def due_count(centres: list[Centre], at: datetime) -> int:
+    return sum(db.session.scalar(select(func.count()).select_from(
+        _due_at_centre(centre, at).subquery())) for centre in centres)
 
 
 def retention_due(actor: Actor, *, days: int = 31, page: int = 1, per_page: int = 50):
     """A page of the clients of the actor's centre(s) due for anonymisation within ``days``
     (already due included), as ``DueClient`` items in a paginated result."""
     centres = retention_centres(actor)
-    statement = due_statement(centres, utcnow() + timedelta(days=days))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
+    at = utcnow() + timedelta(days=days)
+    total = due_count(centres, at)
+    rows = db.session.execute(due_statement(centres, at, offset=(page - 1) * per_page,
+                                            limit=per_page)) if centres else []
     years = {centre.id: centre.retention_years or 5 for centre in centres}
     items = [DueClient(*row) for row in rows]
     for item in items:
@@ -668,8 +684,10 @@ def retention_due(actor: Actor, *, days: int = 31, page: int = 1, per_page: int 
 
 def clients_due_now(at: datetime | None = None) -> list[DueClient]:
     """Every client of every centre due for anonymisation at ``at`` (default now)."""
-    return [DueClient(*row)
-            for row in db.session.execute(due_statement(all_centres(), at or utcnow()))]
+    centres = all_centres()
+    if not centres:
+        return []
+    return [DueClient(*row) for row in db.session.execute(due_statement(centres, at or utcnow()))]
 
 
 def still_due(client: Client, at: datetime) -> bool:
