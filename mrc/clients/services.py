@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Integer, case, func, literal, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from mrc.actor import Actor
 from mrc.audit import services as audit
@@ -679,6 +680,13 @@ _SCORED_COLUMNS = (Client.id, Client.reference, Client.given_name, Client.family
                    Client.birth_year, Client.date_of_birth, Client.phone, Client.national_id,
                    Client.district, Client.father_name)
 _GATHERED_PER_RULE = 50
+# Whether any record was merged into a candidate: a probe of the small partial index of merged
+# records per candidate, so that the statement reading those records (most candidates have
+# none) is sent only when there are some.
+_MERGED_RECORD = aliased(Client, name="merged_record")
+_HAS_MERGED_RECORDS = (select(literal(1))
+                       .where(_MERGED_RECORD.merged_into_id == Client.id)
+                       .exists().label("has_merged_records"))
 
 
 def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = None
@@ -750,7 +758,7 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     # Dozens of people are scored on the columns the score reads; only the few shown are
     # loaded as records.
     statement = (scoped(Client, user)
-                 .with_only_columns(*_SCORED_COLUMNS)
+                 .with_only_columns(*_SCORED_COLUMNS, _HAS_MERGED_RECORDS)
                  .where(Client.id.in_(select(gathered.c.client_id)),
                         Client.anonymised_at.is_(None)))
     if exclude_id is not None:
@@ -761,8 +769,9 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     references = {row.id: row.reference for row in rows}
     # A person found through what only a record merged into theirs had (its phone, ID or
     # spelling) is weighed on that record too; the record shown is the one that stays.
-    for root_id, row in [(row.id, row) for row in rows] + merged_records(
-            list(references), *_SCORED_COLUMNS[1:]):
+    with_merged = [row.id for row in rows if row.has_merged_records]
+    for root_id, row in [(row.id, row) for row in rows] + (merged_records(
+            with_merged, *_SCORED_COLUMNS[1:]) if with_merged else []):
         evidence = scorer.score(matching.Person.of(row))
         if root_id not in best or evidence.score > best[root_id].score:
             best[root_id] = evidence
