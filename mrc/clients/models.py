@@ -45,6 +45,11 @@ class Client(db.Model):
         Index("ix_clients_retention", "centre_id", "last_activity_at",
               sqlite_where=text("anonymised_at IS NULL AND merged_into_id IS NULL"),
               postgresql_where=text("anonymised_at IS NULL AND merged_into_id IS NULL")),
+        # The client list, most recently seen first: read backwards and stopped at the page
+        # (a centre's clients are a share of every centre's, skipped while reading).
+        Index("ix_clients_recently_seen", "last_visit_at", "id",
+              sqlite_where=text("anonymised_at IS NULL AND merged_into_id IS NULL"),
+              postgresql_where=text("anonymised_at IS NULL AND merged_into_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
