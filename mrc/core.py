@@ -68,9 +68,10 @@ def home():
                                             page=request.args.get("page", 1, type=int))
     per_counsellor = []
     if user.role != Role.COUNSELLOR and user.centre:
-        for person, due, late in counselling.follow_up_counts_by_counsellor(actor, today=today):
-            waiting = referrals.count_referrals_needing_action(actor, counsellor_id=person.id)
-            per_counsellor.append((person, due, late, waiting))
+        waiting = referrals.count_referrals_needing_action_by_person(actor)
+        per_counsellor = [
+            (person, due, late, waiting.get(person.id, 0))
+            for person, due, late in counselling.follow_up_counts_by_counsellor(actor, today=today)]
     return render_template(
         "home.html",
         today=today,

@@ -473,6 +473,12 @@ def test_needing_action_is_scoped_to_the_people_and_the_centre(
     assert services.count_referrals_needing_action(Actor(staff.lhr_manager), today=on) == 4
     assert services.count_referrals_needing_action(
         Actor(staff.lhr_manager), counsellor_id=staff.lhr_counsellor.id, today=on) == 3
+    # Everyone's counts at once (the manager's table) are the same as each person's.
+    by_person = services.count_referrals_needing_action_by_person(
+        Actor(staff.lhr_manager), today=on)
+    assert by_person == {staff.lhr_counsellor.id: 3, colleague.id: 3}
+    assert by_person == {person: services.count_referrals_needing_action(
+        Actor(staff.lhr_manager), counsellor_id=person, today=on) for person in by_person}
 
 
 def test_referral_list_filters(client, staff, consenting, protectorate, monkeypatch):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, union
 
 from mrc.actor import Actor
 from mrc.audit import services as audit
@@ -337,6 +337,24 @@ def count_referrals_needing_action(actor: Actor, *, counsellor_id: int | None = 
                                    today: date | None = None) -> int:
     statement = _needing_action_statement(actor, counsellor_id, today)
     return db.session.scalar(select(func.count()).select_from(statement.subquery()))
+
+
+def count_referrals_needing_action_by_person(actor: Actor, *, today: date | None = None
+                                             ) -> dict[int, int]:
+    """{user id: how many referrals in the actor's scope need action that they made or whose
+    client is assigned to them} (as ``count_referrals_needing_action`` counts them for one
+    person), for everyone at once: one statement instead of one per counsellor (1.8 s for
+    the Lahore manager's home page on the 1M-client archive)."""
+    needing = _needing_action_statement(actor, None, today)
+    made = needing.with_only_columns(Referral.id.label("referral_id"),
+                                     Referral.created_by_id.label("person_id"))
+    assigned = (needing.join(Client, Client.id == Referral.client_id)
+                .where(Client.assigned_counsellor_id.is_not(None))
+                .with_only_columns(Referral.id, Client.assigned_counsellor_id))
+    # UNION drops the pairs counted twice (a referral made for a client assigned to its maker).
+    pairs = union(made, assigned).subquery()
+    return dict(db.session.execute(
+        select(pairs.c.person_id, func.count()).group_by(pairs.c.person_id)).all())
 
 
 # --- lists ------------------------------------------------------------------------------------
