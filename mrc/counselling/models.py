@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mrc.auth.models import User
@@ -36,6 +36,11 @@ class CounsellingSession(db.Model):
               "follow_up_on", "held_at"),
         # The client's sessions in order (their previous session, the timeline).
         Index("ix_counselling_sessions_client_held_at", "client_id", "held_at"),
+        # Open follow-ups of every centre by due date (an admin's home page): only the open
+        # ones, a small share of all sessions.
+        Index("ix_counselling_sessions_open_follow_ups", "follow_up_on", "held_at", "id",
+              sqlite_where=text("follow_up_done_at IS NULL AND follow_up_on IS NOT NULL"),
+              postgresql_where=text("follow_up_done_at IS NULL AND follow_up_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -343,6 +343,14 @@ FOLLOW_UPS_PER_PAGE = 25
 OVERDUE_COUNTED_UP_TO = 1000
 
 
+# The order of the follow-up indexes, so that the database walks one and stops at the limit.
+# follow_up_done_at (NULL in every row) is named so that PostgreSQL sees the order of the
+# centre's index (centre, follow_up_on, follow_up_done_at, held_at); the index of all open
+# follow-ups (follow_up_on, held_at, id) serves an admin's, of every centre.
+_FOLLOW_UP_ORDER = (CounsellingSession.follow_up_on, CounsellingSession.follow_up_done_at,
+                    CounsellingSession.held_at, CounsellingSession.id)
+
+
 @dataclass
 class FollowUpsDue:
     """One page of the open follow-ups due by today (those due today first, then the overdue
@@ -377,7 +385,7 @@ def follow_ups_due(actor: Actor, *, today: date, counsellor_id: int | None = Non
     # (unordered, it chose to merge-join all sessions with all clients: 1 s instead of 26 ms).
     overdue_count = db.session.scalar(select(func.count()).select_from(
         overdue.with_only_columns(CounsellingSession.id)
-        .order_by(CounsellingSession.follow_up_on)
+        .order_by(*_FOLLOW_UP_ORDER)
         .limit(OVERDUE_COUNTED_UP_TO + 1).subquery()))
     overdue_more = overdue_count > OVERDUE_COUNTED_UP_TO
     overdue_count = min(overdue_count, OVERDUE_COUNTED_UP_TO)
@@ -392,10 +400,7 @@ def follow_ups_due(actor: Actor, *, today: date, counsellor_id: int | None = Non
             items += db.session.scalars(
                 part.options(joinedload(CounsellingSession.client),
                              joinedload(CounsellingSession.counsellor))
-                # follow_up_done_at (NULL in every row) is named so that PostgreSQL sees
-                # the order of the index (centre, follow_up_on, follow_up_done_at, held_at).
-                .order_by(CounsellingSession.follow_up_on, CounsellingSession.follow_up_done_at,
-                          CounsellingSession.held_at, CounsellingSession.id)
+                .order_by(*_FOLLOW_UP_ORDER)
                 .limit(stop - offset).offset(offset))
     return FollowUpsDue(Page(items, page, per_page, total), due_count, overdue_count,
                         overdue_more)
