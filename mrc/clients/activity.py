@@ -125,13 +125,12 @@ def _clients_touched(session: Session) -> set[int]:
         elif isinstance(instance, ReferralStatusChange):
             if changed_or_new or _changed(state, ("changed_at", "referral_id")):
                 referrals.update(_values(state, "referral_id"))
-    connection = session.connection()
     if group_sessions:
-        touched.update(connection.execute(
+        touched.update(session.connection().execute(
             select(GroupSessionAttendee.client_id)
             .where(GroupSessionAttendee.group_session_id.in_(group_sessions))).scalars())
     if referrals:
-        touched.update(connection.execute(
+        touched.update(session.connection().execute(
             select(Referral.client_id).where(Referral.id.in_(referrals))).scalars())
     touched.discard(None)
     return touched
