@@ -112,19 +112,21 @@ def _clients_touched(session: Session) -> set[int]:
     touched: set[int] = set()
     group_sessions: set[int] = set()
     referrals: set[int] = set()
+    # A new client's last activity is their registration (the column's default).
     for instance in (*session.new, *session.dirty, *session.deleted):
+        kind = type(instance)
+        if kind not in _ACTIVITY_COLUMNS and kind not in (GroupSession, ReferralStatusChange):
+            continue
         state = inspect_state(instance)
-        changed_or_new = instance in session.new or instance in session.deleted
-        # A new client's last activity is their registration (the column's default).
-        if type(instance) in _ACTIVITY_COLUMNS:
-            if changed_or_new or _changed(state, _ACTIVITY_COLUMNS[type(instance)]):
+        added_or_removed = instance in session.new or instance in session.deleted
+        if kind in _ACTIVITY_COLUMNS:
+            if added_or_removed or _changed(state, _ACTIVITY_COLUMNS[kind]):
                 touched.update(_values(state, "client_id"))
-        elif isinstance(instance, GroupSession):
+        elif kind is GroupSession:
             if instance in session.dirty and _changed(state, ("starts_at",)):
                 group_sessions.add(instance.id)
-        elif isinstance(instance, ReferralStatusChange):
-            if changed_or_new or _changed(state, ("changed_at", "referral_id")):
-                referrals.update(_values(state, "referral_id"))
+        elif added_or_removed or _changed(state, ("changed_at", "referral_id")):
+            referrals.update(_values(state, "referral_id"))
     if group_sessions:
         touched.update(session.connection().execute(
             select(GroupSessionAttendee.client_id)
