@@ -160,6 +160,20 @@ def commit_keeping_loaded(session, objects) -> None:
             current.expire(instance)
 
 
+def attribute_values(state, name: str) -> list:
+    """Every value attribute ``name`` of an instance's ``state`` (``sqlalchemy.inspect``) had
+    in the current flush: old, new or unchanged, without None. For the flush listeners that
+    keep copies right (``mrc.stats``, ``mrc.clients.activity``)."""
+    history = state.attrs[name].history
+    return [value for value in (*history.added, *history.unchanged, *history.deleted)
+            if value is not None]
+
+
+def attributes_changed(state, names) -> bool:
+    """Whether any attribute of ``names`` changes in the current flush."""
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

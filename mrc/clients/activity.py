@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
-from mrc.database import UTCDateTime
+from mrc.database import UTCDateTime, attribute_values, attributes_changed
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee
 from mrc.referrals.models import Referral, ReferralStatusChange
@@ -89,16 +89,6 @@ def stale_count(connection) -> int:
         .where(_clients.c.last_activity_at.is_distinct_from(last_activity()))).scalar()
 
 
-def _values(state, name: str) -> list:
-    history = state.attrs[name].history
-    return [value for value in (*history.added, *history.unchanged, *history.deleted)
-            if value is not None]
-
-
-def _changed(state, names) -> bool:
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 # For each kind of activity row: the columns that place it in a client's activity.
 _ACTIVITY_COLUMNS = {
     CounsellingSession: ("client_id", "held_at"),
@@ -120,13 +110,13 @@ def _clients_touched(session: Session) -> set[int]:
         state = inspect_state(instance)
         added_or_removed = instance in session.new or instance in session.deleted
         if kind in _ACTIVITY_COLUMNS:
-            if added_or_removed or _changed(state, _ACTIVITY_COLUMNS[kind]):
-                touched.update(_values(state, "client_id"))
+            if added_or_removed or attributes_changed(state, _ACTIVITY_COLUMNS[kind]):
+                touched.update(attribute_values(state, "client_id"))
         elif kind is GroupSession:
-            if instance in session.dirty and _changed(state, ("starts_at",)):
+            if instance in session.dirty and attributes_changed(state, ("starts_at",)):
                 group_sessions.add(instance.id)
-        elif added_or_removed or _changed(state, ("changed_at", "referral_id")):
-            referrals.update(_values(state, "referral_id"))
+        elif added_or_removed or attributes_changed(state, ("changed_at", "referral_id")):
+            referrals.update(attribute_values(state, "referral_id"))
     if group_sessions:
         touched.update(session.connection().execute(
             select(GroupSessionAttendee.client_id)

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from mrc.centres.models import Centre
 from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
-from mrc.database import holds_sqlite_write_lock
+from mrc.database import attribute_values, attributes_changed, holds_sqlite_write_lock
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
@@ -400,24 +400,15 @@ CLIENT_FIELDS = ("sex", "date_of_birth", "birth_year", "destination_country",
 EVERYWHERE_FIELDS = {Partner: ("kind", "name"), Centre: ("timezone",)}
 
 
-def _values(state, name: str) -> list:
-    history = state.attrs[name].history
-    return [value for value in (*history.added, *history.unchanged, *history.deleted)
-            if value is not None]
-
-
-def _changed(state, names) -> bool:
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def _record_times(session: Session, instance, state) -> list:
     """The times that place what changed about ``instance`` in months."""
     time_columns, other_columns = FIGURE_COLUMNS[type(instance)]
-    if instance in session.new or instance in session.deleted or _changed(state, other_columns):
+    if (instance in session.new or instance in session.deleted
+            or attributes_changed(state, other_columns)):
         names = time_columns
     else:
         names = [name for name in time_columns if state.attrs[name].history.has_changes()]
-    return [value for name in names for value in _values(state, name)]
+    return [value for name in names for value in attribute_values(state, name)]
 
 
 def _changes(session: Session) -> tuple[dict[int, list], set[int], bool]:
@@ -430,10 +421,10 @@ def _changes(session: Session) -> tuple[dict[int, list], set[int], bool]:
     for instance in (*session.new, *session.dirty, *session.deleted):
         state = inspect_state(instance)
         if type(instance) in EVERYWHERE_FIELDS:
-            everything = everything or (instance in session.dirty and _changed(
+            everything = everything or (instance in session.dirty and attributes_changed(
                 state, EVERYWHERE_FIELDS[type(instance)]))
         elif isinstance(instance, Client) and instance in session.dirty:
-            if _changed(state, CLIENT_FIELDS):
+            if attributes_changed(state, CLIENT_FIELDS):
                 clients.add(instance.id)
         elif isinstance(instance, (GroupSessionAttendee, GroupSessionHeadCount)):
             starts_at = connection.execute(select(GroupSession.starts_at).where(
@@ -441,7 +432,7 @@ def _changes(session: Session) -> tuple[dict[int, list], set[int], bool]:
             times.setdefault(instance.centre_id, []).append(starts_at)
         elif type(instance) in FIGURE_COLUMNS:
             moments = _record_times(session, instance, state)
-            for centre_id in _values(state, "centre_id") if moments else ():
+            for centre_id in attribute_values(state, "centre_id") if moments else ():
                 times.setdefault(centre_id, []).extend(moments)
     return times, clients, everything
 
