@@ -160,6 +160,14 @@ def commit_keeping_loaded(session, objects) -> None:
             current.expire(instance)
 
 
+def id_chunks(ids, size: int = 500):
+    """The distinct ids of ``ids`` (None left out), in order, ``size`` at a time: the IN lists
+    of statements that recompute kept copies for the rows a flush touched."""
+    ordered = sorted({value for value in ids if value is not None})
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
 def attribute_values(state, name: str) -> list:
     """Every value attribute ``name`` of an instance's ``state`` (``sqlalchemy.inspect``) had
     in the current flush: old, new or unchanged, without None. For the flush listeners that

@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 
 from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
-from mrc.database import UTCDateTime, attribute_values, attributes_changed
+from mrc.database import UTCDateTime, attribute_values, attributes_changed, id_chunks
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee
 from mrc.referrals.models import Referral, ReferralStatusChange
 
-IDS_PER_STATEMENT = 500
 _clients = Client.__table__
 
 
@@ -56,18 +55,13 @@ def last_activity():
                                   for part in latest]), UTCDateTime())
 
 
-def refresh_last_activity(connection, client_ids: Iterable[int] | None = None) -> None:
-    """Recompute ``last_activity_at`` of ``client_ids`` (None: of every client).
+def refresh_last_activity(connection, client_ids: Iterable[int]) -> None:
+    """Recompute ``last_activity_at`` of ``client_ids`` (every client: the command, by range).
 
     ``connection``: a SQLAlchemy Connection or Session (the caller's transaction)."""
     statement = update(_clients).values(last_activity_at=last_activity())
-    if client_ids is None:
-        connection.execute(statement)
-        return
-    ids = sorted({client_id for client_id in client_ids if client_id is not None})
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
-        connection.execute(statement.where(
-            _clients.c.id.in_(ids[start:start + IDS_PER_STATEMENT])))
+    for chunk in id_chunks(client_ids):
+        connection.execute(statement.where(_clients.c.id.in_(chunk)))
 
 
 def refresh_last_activity_of_range(connection, first_client_id: int, end_client_id: int,

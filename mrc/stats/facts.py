@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
+from mrc.database import attributes_changed, id_chunks
 from mrc.extensions import db
 
 UNKNOWN = "unknown"
 # The client fields the copies depend on: a change to any of them refreshes the client's sessions.
 CLIENT_FIELDS = ("sex", "date_of_birth", "birth_year", "destination_country")
-IDS_PER_STATEMENT = 500
 
 
 def age_group(at, date_of_birth, birth_year):
@@ -88,11 +88,6 @@ def _current_facts() -> dict:
     }
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
-        yield ids[start:start + IDS_PER_STATEMENT]
-
-
 def refresh_session_facts(connection, client_ids: Iterable[int] | None = None) -> None:
     """Recompute the copies on the sessions of ``client_ids`` (None: of every session).
 
@@ -101,7 +96,7 @@ def refresh_session_facts(connection, client_ids: Iterable[int] | None = None) -
     if client_ids is None:
         connection.execute(statement)
         return
-    for chunk in _chunks(sorted({i for i in client_ids if i is not None})):
+    for chunk in id_chunks(client_ids):
         connection.execute(statement.where(_sessions.c.client_id.in_(chunk)))
 
 
@@ -141,7 +136,7 @@ def _clients_touched(session: Session) -> set[int]:
             touched.update(state.attrs.client_id.history.deleted or ())
         elif isinstance(instance, Client) and instance.id is not None:
             state = inspect_state(instance)
-            if any(state.attrs[name].history.has_changes() for name in CLIENT_FIELDS):
+            if attributes_changed(state, CLIENT_FIELDS):
                 touched.add(instance.id)
     touched.discard(None)
     return touched

@@ -407,7 +407,7 @@ def _record_times(session: Session, instance, state) -> list:
             or attributes_changed(state, other_columns)):
         names = time_columns
     else:
-        names = [name for name in time_columns if state.attrs[name].history.has_changes()]
+        names = [name for name in time_columns if attributes_changed(state, (name,))]
     return [value for name in names for value in attribute_values(state, name)]
 
 
