@@ -9,7 +9,6 @@ from sqlalchemy import Select, insert
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
-from mrc.database import utcnow
 from mrc.extensions import db
 from mrc.security import scoped
 
@@ -68,7 +67,6 @@ def record(
     """
     user = actor.user if actor else None
     db.session.execute(_INSERT_EVENT, {
-        "at": utcnow(),
         "user_id": user.id if user else None,
         "username": username if username is not None else (user.username if user else ""),
         "action": action,
