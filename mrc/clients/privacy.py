@@ -615,6 +615,10 @@ def _years_before(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year - years, day=28)
 
 
+def _retention_years(centre: Centre) -> int:
+    return centre.retention_years or 5  # the column's default, for rows older than it
+
+
 def retention_centres(actor: Actor | None) -> list[Centre]:
     if actor is None or actor.user.role == Role.ADMIN:
         return all_centres()
@@ -639,7 +643,7 @@ def _due_at_centre(centre: Centre, at: datetime):
     return select(Client.id, Client.reference, Client.centre_id, Client.last_activity_at).where(
         Client.centre_id == centre.id, Client.anonymised_at.is_(None),
         Client.merged_into_id.is_(None),
-        Client.last_activity_at <= _years_before(at, centre.retention_years or 5))
+        Client.last_activity_at <= _years_before(at, _retention_years(centre)))
 
 
 def due_statement(centres: list[Centre], at: datetime, *, offset: int = 0,
@@ -673,7 +677,7 @@ def retention_due(actor: Actor, *, days: int = 31, page: int = 1, per_page: int 
     total = due_count(centres, at)
     rows = db.session.execute(due_statement(centres, at, offset=(page - 1) * per_page,
                                             limit=per_page)) if centres else []
-    years = {centre.id: centre.retention_years or 5 for centre in centres}
+    years = {centre.id: _retention_years(centre) for centre in centres}
     items = [DueClient(*row) for row in rows]
     for item in items:
         item.due_at = _years_before(item.last_activity, -years[item.centre_id])
@@ -694,7 +698,7 @@ def still_due(client: Client, at: datetime) -> bool:
     """Whether ``client``'s records, read again, leave them due at ``at``: anonymising cannot
     be undone, so the kept last activity that listed them is checked against the records."""
     last = db.session.scalar(select(last_activity()).where(Client.id == client.id))
-    return last <= _years_before(at, client.centre.retention_years or 5)
+    return last <= _years_before(at, _retention_years(client.centre))
 
 
 def run_retention(due: list[DueClient], progress=None, at: datetime | None = None) -> int:
