@@ -73,6 +73,13 @@ def activity_counts(client: Client) -> dict[str, int]:
     return counts
 
 
+def _records_moved(survivor: Client, duplicate: Client) -> None:
+    """Rows moved between the two by statement, not through the unit of work: what is kept
+    from them (the statistics, each client's last activity) is recomputed."""
+    clients_records_moved(db.session, [survivor.id, duplicate.id])
+    refresh_last_activity(db.session, [survivor.id, duplicate.id])
+
+
 def merge_clients(actor: Actor, survivor: Client, duplicate: Client) -> ClientMerge:
     """Move everything of ``duplicate`` to ``survivor`` and make ``duplicate`` a redirect."""
     if not may_merge(actor):
@@ -108,10 +115,7 @@ def merge_clients(actor: Actor, survivor: Client, duplicate: Client) -> ClientMe
         update(attendee).where(attendee.client_id == duplicate.id).values(client_id=survivor.id))
     if moves:
         db.session.execute(insert(ClientMergeMove), moves)
-    # Rows moved by statement, not through the unit of work: the statistics are told, and the
-    # last activities recomputed.
-    clients_records_moved(db.session, [survivor.id, duplicate.id])
-    refresh_last_activity(db.session, [survivor.id, duplicate.id])
+    _records_moved(survivor, duplicate)
     duplicate.merged_into_id = survivor.id
     db.session.execute(delete(ClientSearchKey).where(ClientSearchKey.client_id == duplicate.id))
     refresh_search_keys(survivor)  # now with the duplicate's keys
@@ -144,8 +148,7 @@ def undo_merge(actor: Actor, merge: ClientMerge) -> None:
                 id=move.row_id, centre_id=survivor.centre_id,
                 group_session_id=move.group_session_id, client_id=duplicate.id,
                 added_by_id=merge.merged_by_id, added_at=merge.merged_at))
-    clients_records_moved(db.session, [survivor.id, duplicate.id])
-    refresh_last_activity(db.session, [survivor.id, duplicate.id])
+    _records_moved(survivor, duplicate)
     duplicate.merged_into_id = None
     refresh_search_keys(duplicate)
     refresh_search_keys(survivor)  # without the duplicate's keys
