@@ -5,10 +5,10 @@ Usage: .venv/bin/python benchmarks/retention.py [--clients 20000] [--sessions-pe
 
 Builds (in a temporary SQLite file unless a URL is given) ``--clients`` clients per centre at
 two centres, registered over the last eight years, each with counselling sessions and some with
-referrals and group attendances, by bulk inserts. Prints: the time of the "due now" query
-(a range of the clients' kept last activity per centre), the time of the manager's next-month page query
-(first page and count), how many clients are due, and the time to anonymise 100 of them
-(including the WAL checkpoint on SQLite).
+referrals and group attendances, by bulk inserts. Prints: the time of the "due now" query (a
+range of the clients' kept last activity per centre), the time of the manager's next-month
+page query (first page and count), how many clients are due, and the time to anonymise 100 of
+them (including the WAL checkpoint on SQLite).
 """
 
 import argparse
