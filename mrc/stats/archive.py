@@ -238,6 +238,19 @@ class BulkWriter:
         db.session.commit()
         self.connection = db.session.connection()
 
+    def analyze(self) -> None:
+        """PostgreSQL: refresh the planner's statistics of the tables written so far.
+
+        The kept copies are recomputed after each centre by correlated subqueries; planned
+        with the statistics of tables that were nearly empty, PostgreSQL read every referral
+        status change once per client (a minute per 20,000 clients instead of a second)."""
+        if self.copy:
+            for table in TABLES:
+                # The table names come from our own model list, never from input.
+                self.connection.exec_driver_sql(f"ANALYZE {table.name}")
+            db.session.commit()
+            self.connection = db.session.connection()
+
     def finish(self) -> None:
         """Write what is left, move PostgreSQL's id sequences past the ids handed out, and
         refresh the planner's statistics of the tables (without them PostgreSQL plans the
@@ -518,6 +531,7 @@ class ArchiveGenerator:
             numbers = self._centre(writer, plan, staff[plan.centre.id], partners[plan.centre.id],
                                    counters)
             writer.commit()
+            writer.analyze()
             # The rows went in by COPY / executemany, not through the unit of work.
             refresh_session_facts_of_range(db.session, first_client,
                                            writer.next_ids[Client.__table__])
