@@ -674,11 +674,11 @@ def registered_today_count(actor: Actor) -> int:
 
 
 MAX_DUPLICATE_CANDIDATES = 10
-# What ``matching.Scorer`` reads of a stored client (``matching.Person.of``), and the order.
-_SCORED_COLUMNS = (Client.id, Client.reference, Client.given_name, Client.family_name,
-                   Client.given_name_native, Client.family_name_native, Client.sex,
-                   Client.birth_year, Client.date_of_birth, Client.phone, Client.national_id,
-                   Client.district, Client.father_name)
+# What ``matching.Scorer`` reads of a stored client (``matching.Person.FIELDS``). The rows
+# read for scoring (id, reference, these) and those of ``merged_records`` (id, merged into,
+# these) have them after two columns.
+_PERSON_COLUMNS = tuple(getattr(Client, name) for name in matching.Person.FIELDS)
+_PERSON_VALUES = slice(2, 2 + len(_PERSON_COLUMNS))
 _GATHERED_PER_RULE = 50
 # Whether any record was merged into a candidate: a probe of the small partial index of merged
 # records per candidate, so that the statement reading those records (most candidates have
@@ -758,7 +758,8 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     # Dozens of people are scored on the columns the score reads; only the few shown are
     # loaded as records.
     statement = (scoped(Client, user)
-                 .with_only_columns(*_SCORED_COLUMNS, _HAS_MERGED_RECORDS)
+                 .with_only_columns(Client.id, Client.reference, *_PERSON_COLUMNS,
+                                    _HAS_MERGED_RECORDS)
                  .where(Client.id.in_(select(gathered.c.client_id)),
                         Client.anonymised_at.is_(None)))
     if exclude_id is not None:
@@ -771,8 +772,8 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     # spelling) is weighed on that record too; the record shown is the one that stays.
     with_merged = [row.id for row in rows if row.has_merged_records]
     for root_id, row in [(row.id, row) for row in rows] + (merged_records(
-            with_merged, *_SCORED_COLUMNS[1:]) if with_merged else []):
-        evidence = scorer.score(matching.Person.of(row))
+            with_merged, *_PERSON_COLUMNS) if with_merged else []):
+        evidence = scorer.score(matching.Person.of_values(row[_PERSON_VALUES]))
         if root_id not in best or evidence.score > best[root_id].score:
             best[root_id] = evidence
     scored = [(client_id, references[client_id], evidence)
