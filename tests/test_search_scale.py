@@ -220,3 +220,46 @@ def test_records_merged_into_candidates_are_found_through_an_index(app, staff):
     finally:  # other tests plan without these statistics
         db.session.execute(text("DELETE FROM sqlite_stat1"))
         db.session.commit()
+
+
+def test_common_keys_read_whole_and_intersected_find_what_probes_find(app, staff, monkeypatch):
+    """When every key of a name is common, those not many times more common than the driving
+    key are read whole and intersected with it instead of probed row by row (a plan chosen
+    from the key counts); the clients found must be the same either way."""
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 50))
+    usmans = register_many(app, staff.lhr_counsellor, 3)
+    register_many(app, staff.lhr_counsellor, 2, family_name="Ali", family_name_native="علی")
+    register_many(app, staff.lhr_counsellor, 2, given_name="Usman", family_name="Ghani",
+                  given_name_native="عثمان", family_name_native="غنی")
+    register_many(app, staff.isb_counsellor, 2)
+    anonymised = register_many(app, staff.lhr_counsellor, 1)
+    db.session.execute(update(Client).where(Client.id.in_(anonymised))
+                       .values(anonymised_at=Client.created_at))
+    db.session.commit()
+    terms = ["muhammad usman", "muha usm", "usman", "محمد عثمان", "usman muhammad",
+             "usman ghani", "muhammad ali", "mohammed usmaan"]
+
+    def results(actor):
+        found = {}
+        for term in terms:
+            services.key_rarity.clear()
+            page = services.search_clients(actor, term, page=1, per_page=25)
+            found[term] = (page.total, sorted(c.id for c in page.items))
+        return found
+
+    with app.test_request_context():
+        for user in (staff.lhr_counsellor, staff.admin):
+            actor = Actor(user, "test")
+            with statements_sent() as sent:
+                intersected = results(actor)
+            assert any(" INTERSECT " in sql for sql in sent)
+            with monkeypatch.context() as probes_only:
+                probes_only.setattr(services.KeySql, "_read_whole", lambda *_args: False)
+                with statements_sent() as sent:
+                    probed = results(actor)
+                assert not any(" INTERSECT " in sql for sql in sent)
+            assert intersected == probed
+            if user is staff.lhr_counsellor:
+                assert intersected["muhammad usman"] == (3, sorted(usmans))
+            else:  # both centres' Muhammad Usmans
+                assert intersected["muhammad usman"][0] == 5
