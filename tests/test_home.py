@@ -167,3 +167,35 @@ def test_overdue_follow_ups_are_counted_up_to_a_limit(client, staff, overdue_pil
     listed = listed[:listed.index("</section>")]
     shown = [row for row in [session_row, *overdue] if f"/counselling/{row.id}\"" in listed]
     assert shown == [session_row, *overdue[:5]] and "Page 1 of" not in listed
+
+
+def test_recent_clients_are_those_registered_or_assigned_latest_change_first(app, staff):
+    from datetime import UTC
+
+    from sqlalchemy import update
+
+    from mrc.clients.models import Client
+    from mrc.clients.services import recent_clients
+
+    def registered_by(user, name):
+        return register_client(Actor(user), ClientData(
+            given_name=name, family_name="Recent", sex="female", nationality="PK",
+            migration_status="intending", birth_year=1990, consent_services=True),
+            confirmed_new=True).id
+
+    own = [registered_by(staff.lhr_counsellor, name) for name in ("Amna", "Bushra", "Farah")]
+    assigned, colleagues = (registered_by(staff.lhr_manager, name) for name in ("Hina", "Iqra"))
+    merged = registered_by(staff.lhr_counsellor, "Javeria")
+    db.session.execute(update(Client).where(Client.id == assigned)
+                       .values(assigned_counsellor_id=staff.lhr_counsellor.id))
+    db.session.execute(update(Client).where(Client.id == merged).values(merged_into_id=own[0]))
+    changed = {own[0]: 5, own[1]: 1, own[2]: 3, assigned: 4, colleagues: 6, merged: 7}
+    for client_id, day in changed.items():
+        db.session.execute(update(Client).where(Client.id == client_id)
+                           .values(updated_at=datetime(2026, 11, day, tzinfo=UTC)))
+    db.session.commit()
+    counsellor = Actor(staff.lhr_counsellor)
+    assert [c.id for c in recent_clients(counsellor)] == [own[0], assigned, own[2], own[1]]
+    assert [c.id for c in recent_clients(counsellor, limit=2)] == [own[0], assigned]
+    assert [c.id for c in recent_clients(Actor(staff.lhr_manager))] == [colleagues, assigned]
+    assert recent_clients(Actor(staff.isb_counsellor)) == []

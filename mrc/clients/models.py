@@ -36,10 +36,13 @@ class Client(db.Model):
         Index("ix_clients_merged_into_id", "merged_into_id",
               sqlite_where=text("merged_into_id IS NOT NULL"),
               postgresql_where=text("merged_into_id IS NOT NULL")),
-        # A counsellor's follow-ups and referrals of the clients assigned to them.
-        Index("ix_clients_assigned_counsellor_id", "assigned_counsellor_id",
+        # A counsellor's follow-ups and referrals of the clients assigned to them, and a
+        # user's recent clients (those assigned to them, and those they registered), most
+        # recently changed first.
+        Index("ix_clients_assigned_counsellor_recent", "assigned_counsellor_id", "updated_at",
               sqlite_where=text("assigned_counsellor_id IS NOT NULL"),
               postgresql_where=text("assigned_counsellor_id IS NOT NULL")),
+        Index("ix_clients_created_by_recent", "created_by_id", "updated_at"),
         # The retention list: the clients of a centre whose last activity is oldest, among
         # those not anonymised or merged into another record (erased with it).
         Index("ix_clients_retention", "centre_id", "last_activity_at",

