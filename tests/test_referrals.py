@@ -504,6 +504,25 @@ def test_referral_list_filters(client, staff, consenting, protectorate, monkeypa
     assert listed() == {due.id, not_due.id}
 
 
+def test_the_partner_filter_offers_the_partners_the_centre_referred_to(
+        client, staff, consenting, protectorate):
+    fia = partner_named("Federal Investigation Agency (FIA)")
+    refer(staff.lhr_counsellor, consenting, protectorate)
+    islamabad_client = make_client(staff.isb_counsellor, name="Tariq")
+    refer(staff.isb_counsellor, islamabad_client, fia, service="trafficking_complaint")
+
+    def offered(user) -> list[str]:
+        return [partner.name for partner in services.partners_referred_to(Actor(user))]
+
+    assert offered(staff.lhr_counsellor) == [PROTECTORATE]
+    assert offered(staff.isb_counsellor) == [fia.name]
+    assert offered(staff.admin) == [fia.name, PROTECTORATE]
+    login(client, staff.lhr_counsellor)
+    page = client.get("/referrals/?show=all").get_data(as_text=True)
+    assert f'<option value="{protectorate.id}"' in page
+    assert f'<option value="{fia.id}"' not in page
+
+
 def test_referral_list_is_paginated(client, staff, consenting, protectorate):
     day = centre_today(consenting.centre)
     for _ in range(27):

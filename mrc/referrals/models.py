@@ -22,12 +22,14 @@ class Referral(db.Model):
     __table_args__ = (
         # Statistics: referrals made by a centre in a month.
         Index("ix_referrals_centre_created_at", "centre_id", "created_at"),
+        # A partner's referrals, of one centre: the partners a centre has referred to.
+        Index("ix_referrals_partner_centre", "partner_id", "centre_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     service: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, default="")
     urgency: Mapped[str] = mapped_column(String(12))
