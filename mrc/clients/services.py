@@ -390,7 +390,8 @@ class KeySql:
         if intersected:
             # Every key of one client carries the client's centre: the ranges read whole are
             # narrowed to it. INTERSECT gives each client once.
-            parts = [f"SELECT k0.client_id FROM client_search_keys AS k0 WHERE {driver_where}"]
+            parts = [f"SELECT k0.client_id FROM client_search_keys AS k0 "  # nosec B608
+                     f"WHERE {driver_where}"]
             parts += [f"SELECT i{number}.client_id FROM client_search_keys AS i{number} "  # nosec B608
                       f"WHERE {self.conditions(f'i{number}', lookup, centre_id)}"
                       for number, lookup in enumerate(intersected, start=1)]
