@@ -598,9 +598,15 @@ def _sheet_prints(staff, client, group):
     db.session.commit()
 
 
+def _c1() -> Client:
+    """c1 of ``data``: of the two Lahore clients going to Italy, the one registered in March
+    (c5 registered on 1 April; without an order the database returns either)."""
+    return db.session.scalar(select(Client).where(Client.destination_country == "IT")
+                             .order_by(Client.created_at).limit(1))
+
+
 def test_information_sheets_printed_by_topic_and_language(data):
-    c1 = db.session.scalar(select(Client).where(Client.destination_country == "IT",
-                                                Client.given_name != ""))
+    c1 = _c1()
     pdo = db.session.scalar(select(GroupSession).where(GroupSession.kind == "pdo"))
     _sheet_prints(data, c1, pdo)
     stats = lhr_march(data)
@@ -623,8 +629,7 @@ def test_information_sheets_printed_by_topic_and_language(data):
 
 
 def test_sheet_topics_are_named_in_the_users_language(client, data):
-    c1 = db.session.scalar(select(Client).where(Client.destination_country == "IT",
-                                                Client.given_name != ""))
+    c1 = _c1()
     _sheet_prints(data, c1, db.session.scalar(select(GroupSession)))
     data.lhr_manager.preferred_locale = "ur"
     db.session.commit()
@@ -812,8 +817,7 @@ def test_a_manager_submits_the_month_and_later_edits_show(client, data):
     # A minute later a session of 12 March is logged, c1's record is corrected and c3 is
     # added to the March PDO's attendance.
     submission.submitted_at = submission.submitted_at - timedelta(minutes=1)
-    c1 = db.session.scalar(select(Client).where(Client.destination_country == "IT",
-                                                Client.given_name != ""))
+    c1 = _c1()
     counsel(data.lhr_counsellor, c1, utc(2026, 3, 12, 6), "phone", "remittances")
     c1.destination_country = "DE"
     c3 = db.session.scalar(select(Client).where(Client.sex == "not_stated"))
