@@ -203,3 +203,17 @@ def own_keys(client) -> list[tuple]:
     return sorted(db.session.execute(
         select(ClientSearchKey.kind, ClientSearchKey.value, ClientSearchKey.birth_year)
         .where(ClientSearchKey.client_id == client.id)).all())
+
+
+def test_the_list_of_merges_shows_those_of_the_own_centre(staff, records):
+    from mrc.clients.merge import merges_page
+
+    actor, survivor, duplicate, *_rest = records
+    merge = merge_clients(actor, survivor, duplicate)
+
+    def listed(user) -> list[int]:
+        return [m.id for m in merges_page(Actor(user), page=1, per_page=25).items]
+
+    assert listed(staff.lhr_manager) == [merge.id]
+    assert listed(staff.admin) == [merge.id]
+    assert listed(staff.isb_manager) == []

@@ -162,11 +162,16 @@ def undo_merge(actor: Actor, merge: ClientMerge) -> None:
 
 
 def merges_page(actor: Actor, *, page: int, per_page: int):
-    """Merges in the actor's scope (the survivor's centre), newest first."""
+    """Merges in the actor's scope (the survivor's centre), newest first.
+
+    Each merge's survivor is looked up in scope (one probe per merge): as "survivor among the
+    clients in scope", SQLite listed every client of the centre first (0.1-0.3 s on a million
+    clients, with no merge at all)."""
+    survivor_in_scope = (scoped(Client, actor.user)
+                         .where(Client.id == ClientMerge.survivor_id).exists())
     statement = (
         select(ClientMerge)
-        .join(Client, Client.id == ClientMerge.survivor_id)
-        .where(Client.id.in_(scoped(Client, actor.user).with_only_columns(Client.id)))
+        .where(survivor_in_scope)
         .order_by(ClientMerge.merged_at.desc(), ClientMerge.id.desc())
     )
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
