@@ -41,6 +41,12 @@ class CounsellingSession(db.Model):
         Index("ix_counselling_sessions_open_follow_ups", "follow_up_on", "held_at", "id",
               sqlite_where=text("follow_up_done_at IS NULL AND follow_up_on IS NOT NULL"),
               postgresql_where=text("follow_up_done_at IS NULL AND follow_up_on IS NOT NULL")),
+        # Open follow-ups of a centre with their counsellor and client (a manager's counts per
+        # counsellor): PostgreSQL reads them from the index alone.
+        Index("ix_counselling_sessions_open_follow_ups_by_centre", "centre_id", "follow_up_on",
+              "counsellor_id", "client_id",
+              sqlite_where=text("follow_up_done_at IS NULL AND follow_up_on IS NOT NULL"),
+              postgresql_where=text("follow_up_done_at IS NULL AND follow_up_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
