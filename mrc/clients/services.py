@@ -705,7 +705,7 @@ def recent_clients(actor: Actor, limit: int = 10) -> list[Client]:
         select(part.c.id) for part in (
             scoped(Client, user).with_only_columns(Client.id)
             .where(column == user.id, Client.merged_into_id.is_(None))
-            .order_by(Client.updated_at.desc()).limit(limit).subquery()
+            .order_by(Client.updated_at.desc(), Client.id.desc()).limit(limit).subquery()
             for column in (Client.created_by_id, Client.assigned_counsellor_id))])
     return list(db.session.scalars(
         scoped(Client, user).where(Client.id.in_(latest))
