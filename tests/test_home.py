@@ -169,6 +169,35 @@ def test_overdue_follow_ups_are_counted_up_to_a_limit(client, staff, overdue_pil
     assert shown == [session_row, *overdue[:5]] and "Page 1 of" not in listed
 
 
+def test_the_admin_gets_every_centres_follow_ups_in_due_order(staff, overdue_pile):
+    """Follow-ups of every centre, due today first, then the longest overdue, wherever they
+    are (on SQLite through the index of open follow-ups: the planner is told that "not done"
+    is common, a condition that must not change what is listed)."""
+    from mrc.counselling.services import follow_ups_due
+
+    session_row, overdue = overdue_pile
+    today = centre_today(session_row.client.centre)
+    islamabad = register_client(Actor(staff.isb_counsellor), ClientData(
+        given_name="Tariq", family_name="Mehmood", sex="male", nationality="PK",
+        migration_status="intending", birth_year=1988, consent_services=True),
+        confirmed_new=True)
+    longest_overdue = log_session(Actor(staff.isb_counsellor), islamabad, SessionData(
+        held_at=utcnow() - timedelta(hours=1), counsellor_id=staff.isb_counsellor.id,
+        channel="walk_in", duration_minutes=15, topics=["fraudulent_recruitment"],
+        follow_up_on=today + timedelta(days=1)))
+    longest_overdue.follow_up_on = today - timedelta(days=35)
+    db.session.commit()
+
+    everyone = follow_ups_due(Actor(staff.admin), today=today, per_page=50)
+    assert [row.id for row in everyone.page.items] == [
+        session_row.id, longest_overdue.id, *(row.id for row in overdue)]
+    assert (everyone.due_today, everyone.overdue, everyone.overdue_more) == (1, 30, False)
+    second_page = follow_ups_due(Actor(staff.admin), today=today, page=2, per_page=25)
+    assert [row.id for row in second_page.page.items] == [row.id for row in overdue[-6:]]
+    lahore = follow_ups_due(Actor(staff.lhr_manager), today=today, per_page=50)
+    assert [row.id for row in lahore.page.items] == [session_row.id, *(r.id for r in overdue)]
+
+
 def test_recent_clients_are_those_registered_or_assigned_latest_change_first(app, staff):
     from datetime import UTC
 
