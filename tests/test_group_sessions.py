@@ -498,3 +498,22 @@ def test_attendance_appears_on_the_client_timeline(counsellor, staff):
 def test_csrf_token_is_on_the_session_page(counsellor, staff):
     row = group_session(staff.lhr_counsellor)
     assert csrf_token(counsellor, f"/group-sessions/{row.id}")
+
+
+def test_attendees_are_found_by_reference_phone_and_name_closest_first(staff):
+    row = group_session(staff.lhr_counsellor)
+    amir = person(staff.lhr_counsellor, "Amir", phone="+923001234567")
+    amira = person(staff.lhr_counsellor, "Amira")  # a longer name starting the same
+    aamir = person(staff.lhr_counsellor, "Aamir")  # spelled otherwise, sounding the same
+
+    def found(term):
+        return [match.client.id for match in services.find_clients(
+            Actor(staff.lhr_counsellor), row, term)]
+
+    code, year, number = amir.reference.split("-")
+    assert found(amir.reference.lower()) == [amir.id]
+    assert found(f"{code}-{year}-{int(number)}") == [amir.id]  # the number's zeros left out
+    assert found("0300 1234567") == [amir.id]
+    # The name as typed (and longer names starting with it) first, then those sounding the
+    # same, each most recently seen first.
+    assert found("amir") == [amira.id, amir.id, aamir.id]
