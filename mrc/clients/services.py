@@ -379,10 +379,7 @@ class KeySql:
         its range read whole and intersected with the driver's. No client row is read.
         """
         driver, *others = lookups
-        # Not in duplicate checks (``years``): their driver is narrowed to a few birth years,
-        # so any other key is many times more common than it.
-        intersected = [lookup for lookup in others
-                       if years is None and self._read_whole(lookup, driver)]
+        intersected = [lookup for lookup in others if self._read_whole(lookup, driver)]
         driver_where = self.conditions("k0", driver, centre_id, years)
         if exclude_id is not None:
             driver_where += f" AND k0.client_id <> {self.bind(exclude_id)}"
@@ -415,7 +412,7 @@ class KeySql:
         """Whether ``lookup`` is better read whole and intersected with the driving key than
         probed for each of its rows: when the driver matched many keys (counted past the first
         probe limit, so both counts are known) and ``lookup`` not ``intersect_up_to`` times
-        more."""
+        more. Never without the counts (``KeySql()``)."""
         driver_count, count = self.counts.get(driver), self.counts.get(lookup)
         return (driver_count is not None and count is not None
                 and driver_count >= _RARITY_PROBE_LIMITS[0]
@@ -797,9 +794,12 @@ def find_duplicates(actor: Actor, data: ClientData, *, exclude_id: int | None = 
     rules = list({(tuple(lookups), span): (lookups, span) for lookups, span in rules}.values())
     # The name keys are counted near the birth year, so that each rule starts from its
     # rarest key (phone and ID rules have one key each).
-    ordered, counts = rarest_first([lookups for lookups, _span in rules], centre_id=centre_id,
-                                   years=years)
-    sql = KeySql(counts)
+    ordered, _counts = rarest_first([lookups for lookups, _span in rules], centre_id=centre_id,
+                                    years=years)
+    # Every other key is probed, never read whole (no counts given): each rule's driver is
+    # narrowed to three birth years, the other keys are not, so they are many times more
+    # common than the counts (made near the birth year) would say.
+    sql = KeySql()
     gathered = sql.subquery(sql.union([
         sql.clients_with_keys(lookups, centre_id=centre_id, years=span, exclude_id=exclude_id,
                               limit=_GATHERED_PER_RULE)
