@@ -327,8 +327,9 @@ def _open_follow_ups(actor: Actor):
         # Every centre's (an admin's): SQLite took "not done" for a rare condition and read
         # the open follow-ups through the index by centre and completion, skipping from
         # centre to centre, then sorted them all for the page and the capped count (0.9 s
-        # on the 1M-client archive). Said to be common (likelihood() only informs the
-        # planner), it walks the index of open follow-ups in the page's order: 6 ms.
+        # for the admin's follow-ups on the 1M-client archive). Said to be common
+        # (likelihood() only informs the planner), it walks the index of open follow-ups in
+        # the page's order: 24 ms.
         still_open = func.likelihood(still_open, literal_column("0.9"))
     return (
         scoped(CounsellingSession, actor.user)
