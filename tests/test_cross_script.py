@@ -13,7 +13,7 @@ from mrc.clients.name_sounds import sound_keys
 from mrc.clients.search_keys import keys_for, name_sound_keys, name_words, spelling_variants
 from mrc.extensions import db
 from tests.conftest import login
-from tests.test_clients import client_count, register, search
+from tests.test_clients import client_count, register, search, why_found
 
 # Spellings of one name, in Latin letters, Arabic script and Bengali: each group must meet.
 SAME_NAME = [
@@ -75,10 +75,20 @@ def test_searching_latin_finds_the_urdu_script_registration(counsellor):
     register(counsellor, given_name="Mohammed", family_name="Usman", given_name_native="",
              family_name_native="", phone="", national_id="", birth_year="1970",
              confirmed_new="yes")
-    text = search(counsellor, "mohammed usman").get_data(as_text=True)
+    urdu, latin = db.session.scalars(select(Client.reference).order_by(Client.id))
+    response = search(counsellor, "mohammed usman")
+    text = response.get_data(as_text=True)
     assert "2 people found" in text
     # The same spelling comes before the Urdu-script registration that only sounds the same.
     assert text.index("Mohammed") < text.index("Osmani")
+    assert why_found(response) == {latin: "name as typed",
+                                   urdu: "name written in another script"}
+    assert why_found(search(counsellor, "muhamad usmaan")) == {
+        latin: "name spelled differently", urdu: "name written in another script"}
+    assert why_found(search(counsellor, "محمد عثمان")) == {
+        urdu: "name as typed", latin: "name written in another script"}
+    assert why_found(search(counsellor, "محمد عسمان")) == {
+        urdu: "name spelled differently", latin: "name written in another script"}
     assert "0 people found" in search(counsellor, "ahmed usman").get_data(as_text=True)
 
 

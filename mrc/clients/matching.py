@@ -21,6 +21,7 @@ The weights were checked on the labelled set of ``benchmarks/duplicates_eval.py`
 seeds; change them together with a run of it.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar
@@ -303,3 +304,26 @@ class Scorer:
                        for key in shorter):
                     return FATHER_SPELLED_DIFFERENTLY, "father_spelled"
         return OTHER_FATHER, None
+
+
+def _in_latin_script(text: str) -> bool:
+    return all(unicodedata.name(char, "").startswith("LATIN") for char in text if char.isalpha())
+
+
+@lru_cache(maxsize=8192)
+def _all_sound_keys(name: str) -> frozenset[str]:
+    """The sound keys of every reading of ``name`` together, as a client's search keys hold
+    them."""
+    return frozenset(key for _ordered, keys in _sound_forms(name) for key in keys)
+
+
+def sounds_alike_reason(term: str, latin: str, native: str) -> str:
+    """Why a client whose name sounds like the searched ``term`` was found: the key in
+    ``REASONS`` of a name spelled differently in the script the term is typed in, or written in
+    another script (``latin`` and ``native``: the client's names)."""
+    same_script, other_script = (latin, native) if _in_latin_script(term) else (native, latin)
+    readings = [keys for _ordered, keys in _sound_forms(term)]
+    if not any(keys <= _all_sound_keys(same_script) for keys in readings) and any(
+            keys <= _all_sound_keys(other_script) for keys in readings):
+        return "name_script"
+    return "name_spelled"

@@ -543,6 +543,12 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
             for group in groups], counts
 
 
+SEARCH_REASONS = {
+    "reference": _l("same reference"),
+    "name_typed": _l("name as typed"),
+}
+
+
 @dataclass
 class SearchPlan:
     """What a search term asks for: ``matches``, a subquery of (client_id, rank) of at most
@@ -550,13 +556,40 @@ class SearchPlan:
     spelled, a reference, a phone or ID) and 1 for the others (sounding the same); the kind
     of search (for the audit summary); and, for callers that filter clients themselves, the
     WHERE ``condition`` and ORDER BY (closest first, then most recently seen). A statement
-    using any of them is executed with ``parameters``."""
+    using any of them is executed with ``parameters``. ``reasons`` says why a client was
+    found."""
 
     matches: object
     kind: str
     parameters: dict = field(default_factory=dict)
     # The closest matches alone (a name searched by its sound keys too), for ``order_by``.
     closest: object = None
+    # What was looked for: the term (digits normalised) and, for a number, the phone keys,
+    # ID key and references it may stand for.
+    term: str = ""
+    phone_keys: tuple[str, ...] = ()
+    national_id: str = ""
+    references: tuple[str, ...] = ()
+
+    def reasons(self, client: Client, rank: int) -> list:
+        """Why ``client``, found with ``rank`` in ``matches``, was found (lazy strings)."""
+        if self.kind == "reference":
+            return [SEARCH_REASONS["reference"]]
+        if self.kind == "number":
+            reasons = []
+            if client.reference in self.references:
+                reasons.append(SEARCH_REASONS["reference"])
+            if client.phone and client.phone.lstrip("+") in self.phone_keys:
+                reasons.append(matching.REASONS["phone"])
+            if client.national_id and identifier_key(client.national_id) == self.national_id:
+                reasons.append(matching.REASONS["national_id"])
+            return reasons
+        if rank == 0:
+            return [SEARCH_REASONS["name_typed"]]
+        latin = " ".join(part for part in (client.given_name, client.family_name) if part)
+        native = " ".join(part for part in (client.given_name_native, client.family_name_native)
+                          if part)
+        return [matching.REASONS[matching.sounds_alike_reason(self.term, latin, native)]]
 
     # Built when asked for: the registry's search orders by the rank in ``matches`` instead.
     @property
@@ -595,22 +628,26 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
     reference = _REFERENCE.match(term)
     if reference:
         return SearchPlan(_REFERENCE_MATCHES, "reference",
-                          {"reference": _reference(*reference.groups())})
+                          {"reference": _reference(*reference.groups())}, term=term)
     if _NUMBERISH.match(term) and len(re.sub(r"\D", "", term)) >= 5:
         sql = KeySql()
         phone_keys = phone_key_candidates(term, default_region)
         lookups = [KeyLookup("phone", tuple(phone_keys))] if phone_keys else []
-        lookups.append(KeyLookup("nid", identifier_key(term)))
+        national_id = identifier_key(term)
+        lookups.append(KeyLookup("nid", national_id))
         selects = [sql.clients_with_keys([lookup], centre_id=centre_id, limit=limit)
                    for lookup in lookups]
         year_and_number = _YEAR_AND_NUMBER.match(term)
+        references = []
         if year_and_number:  # also a phone or ID number, as far as anyone can tell
             references = [_reference(code, *year_and_number.groups())
                           for code in db.session.scalars(select(Centre.code).where(
                               true() if centre_id is None else Centre.id == centre_id))]
             if references:
                 selects.insert(0, sql.clients_with_references(references, limit=limit))
-        return SearchPlan(sql.subquery(sql.union(selects), "matches"), "number", sql.params)
+        return SearchPlan(sql.subquery(sql.union(selects), "matches"), "number", sql.params,
+                          term=term, phone_keys=tuple(phone_keys),
+                          national_id=national_id, references=tuple(references))
     words = name_words(term)
     if not words:
         return None
@@ -625,15 +662,19 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
     ranked += [sql.clients_with_keys(sounds, centre_id=centre_id, limit=limit, rank=1)
                for sounds in readings]
     return SearchPlan(sql.subquery(sql.union(ranked), "matches"), "name", sql.params,
-                      closest=sql.subquery(ranked[0], "closest") if readings else None)
+                      closest=sql.subquery(ranked[0], "closest") if readings else None,
+                      term=term)
 
 
 class SearchResults(Pagination):
     """A page of search results. ``total`` counts the matches gathered; ``more`` is True when
-    there were more than ``SEARCH_MATCH_LIMIT`` (``total`` is then that limit)."""
+    there were more than ``SEARCH_MATCH_LIMIT`` (``total`` is then that limit); ``reasons``:
+    why each client on the page was found, by client id."""
 
-    def __init__(self, *, items: list, total: int, more: bool, page: int, per_page: int):
+    def __init__(self, *, items: list, total: int, more: bool, page: int, per_page: int,
+                 reasons: dict[int, list[str]]):
         self.more = more
+        self.reasons = reasons
         super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False,
                          count=True, items=items, total=total)
 
@@ -647,8 +688,9 @@ class SearchResults(Pagination):
 @lru_cache(maxsize=512)
 def _search_statements(matches, scope: Scope):
     """For the clients ``matches`` found, in ``scope``, not anonymised: a page of them, the
-    closest first, then the most recently seen, each row with the number found (bound:
-    ``skip`` and ``page_size``); and that number alone, for a page past the last.
+    closest first, then the most recently seen, each row with the number found and the rank
+    ``matches`` gave the client (bound: ``skip`` and ``page_size``); and that number alone,
+    for a page past the last.
 
     Built once per shape of search and scope: a statement object works out its cache key
     once; building the statement and its key for each search was most of the Python of a
@@ -658,7 +700,7 @@ def _search_statements(matches, scope: Scope):
     found = (scoped(Client, scope)
              .join(ranked, ranked.c.client_id == Client.id)
              .where(Client.anonymised_at.is_(None)))
-    page = (found.add_columns(func.count().over())
+    page = (found.add_columns(func.count().over(), ranked.c.rank)
             .order_by(ranked.c.rank, Client.last_visit_at.desc(), Client.id.desc())
             .offset(bindparam("skip", type_=Integer))
             .limit(bindparam("page_size", type_=Integer)))
@@ -688,13 +730,16 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
         total = db.session.scalar(count_of_found, plan.parameters)
     more = total > SEARCH_MATCH_LIMIT
     total = min(total, SEARCH_MATCH_LIMIT)
-    result = SearchResults(items=[row[0] for row in rows], total=total, more=more, page=page,
-                           per_page=per_page)
+    items = [row[0] for row in rows]
+    result = SearchResults(items=items, total=total, more=more, page=page, per_page=per_page,
+                           reasons={client.id: [str(reason) for reason in
+                                                plan.reasons(client, rank)]
+                                    for client, _total, rank in rows})
     # Never the term itself: it is personal data.
     found_text = f"more than {SEARCH_MATCH_LIMIT}" if more else str(total)
     audit.record(actor, "search", object_type="client",
                  summary=f"by {plan.kind}; {found_text} found; page {page}")
-    commit_keeping_loaded(db.session, result.items)
+    commit_keeping_loaded(db.session, items)
     return result
 
 
