@@ -1,6 +1,8 @@
 """Search and the duplicate check on a large registry: the capped count, the centre and birth
 year carried by the search keys, the rebuild (issue #7, speed at scale)."""
 
+from datetime import timedelta
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text, update
@@ -10,9 +12,10 @@ from mrc.audit.models import AuditEvent
 from mrc.clients import services
 from mrc.clients.cli import rebuild_search_keys_command
 from mrc.clients.models import Client, ClientSearchKey
+from mrc.database import utcnow
 from mrc.extensions import db
 from tests.conftest import login, statements_sent
-from tests.test_clients import search
+from tests.test_clients import search, why_found
 
 
 def person(**changes) -> services.ClientData:
@@ -31,18 +34,32 @@ def register_many(app, user, count: int, **changes) -> list[int]:
                 for n in range(count)]
 
 
-def test_more_matches_than_the_limit_say_so(app, client, staff, monkeypatch):
+def test_more_matches_than_the_limit_say_so_and_list_those_seen_last(app, client, staff,
+                                                                     monkeypatch):
     monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
-    register_many(app, staff.lhr_counsellor, 5)
+    ids = register_many(app, staff.lhr_counsellor, 5)
+    # The first registered came back today. The lookup gathers the first four in the key
+    # index (the limit and one): the last registered is not among them, yet seen last but one.
+    db.session.execute(update(Client).where(Client.id == ids[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
     login(client, staff.lhr_counsellor)
-    text = search(client, "usman").get_data(as_text=True)
-    assert "More than 3 people found. Type more of the name" in text
+    response = search(client, "usman")
+    text = response.get_data(as_text=True)
+    assert ("More than 3 people found; the 3 seen most recently are listed. Type more of the "
+            "name") in text
     assert "people found</h2>" not in text
-    assert 3 <= text.count("</a></td>") <= 4  # of the matches gathered (the limit + 1)
+    references = dict(db.session.execute(select(Client.id, Client.reference)).all())
+    assert list(why_found(response)) == [references[i] for i in (ids[0], ids[4], ids[3])]
+    assert set(why_found(response).values()) == {"name as typed"}
     db.session.rollback()  # a fresh read: the search was committed by the request
     summary = db.session.scalars(select(AuditEvent.summary)
                                  .where(AuditEvent.action == "search")).all()[-1]
     assert summary == "by name; more than 3 found; page 1"
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        second = services.search_clients(actor, "usman", page=2, per_page=2)
+    assert ([c.id for c in second.items], second.total, second.pages) == ([ids[3]], 3, 2)
     # A precise term finds the one person, with an exact count.
     text = search(client, f"0300 {staff.lhr_counsellor.id:02d}10003").get_data(as_text=True)
     assert "1 person found" in text

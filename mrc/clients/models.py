@@ -53,6 +53,11 @@ class Client(db.Model):
         Index("ix_clients_recently_seen", "last_visit_at", "id",
               sqlite_where=text("anonymised_at IS NULL AND merged_into_id IS NULL"),
               postgresql_where=text("anonymised_at IS NULL AND merged_into_id IS NULL")),
+        # A centre's clients the same way: a name search that found more than it gathers
+        # lists those seen last of all who have the name (``KeySql.recently_seen_with_keys``).
+        Index("ix_clients_centre_recently_seen", "centre_id", "last_visit_at", "id",
+              sqlite_where=text("anonymised_at IS NULL AND merged_into_id IS NULL"),
+              postgresql_where=text("anonymised_at IS NULL AND merged_into_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

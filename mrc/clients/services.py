@@ -293,6 +293,9 @@ _NUMBERISH = re.compile(r"^[\d\s+()./-]+$")
 # more): a common name matches tens of thousands, and counting or sorting all of them is what
 # made search slow on a national database. The page says "more than 1,000: refine the search".
 SEARCH_MATCH_LIMIT = 1000
+# A name that more than SEARCH_MATCH_LIMIT people have: the pages show this many, those seen
+# last (``search_clients``); a longer list helps nobody find a person.
+RECENTLY_SEEN_SHOWN = 100
 # Counting a key's rows (to start from the rarest) stops at the first limit, and at the
 # second when every key reached the first: beyond it, rarer is all we need to know.
 _RARITY_PROBE_LIMITS = (1000, 20_000)
@@ -417,6 +420,34 @@ class KeySql:
         return (driver_count is not None and count is not None
                 and driver_count >= _RARITY_PROBE_LIMITS[0]
                 and count <= self.intersect_up_to * driver_count)
+
+    def recently_seen_with_keys(self, groups: list[list[KeyLookup]], *,
+                                centre_id: int | None, limit: int) -> str:
+        """SELECT client_id, rank 0: the ``limit`` clients of one centre (None: all) seen
+        last, of those still held (neither merged nor anonymised), that have every key of any
+        of ``groups``: the index of clients by when last seen is read backwards and each
+        client's keys probed (index only) until ``limit`` are found.
+
+        For a search that found more clients than it gathers: reading every match to sort
+        them would read tens of thousands; here a common name is met often, so the walk
+        stops early."""
+        alternatives = []
+        for group in groups:
+            probes = []
+            for lookup in group:
+                alias = f"k{len(self.params)}"
+                probes.append(f"EXISTS (SELECT 1 FROM client_search_keys AS {alias} WHERE "  # nosec B608
+                              f"{alias}.client_id = c.id AND "
+                              f"{self.conditions(alias, lookup)}{self.probe_end})")
+            alternatives.append(f"({' AND '.join(probes)})")
+        where = ["c.anonymised_at IS NULL", "c.merged_into_id IS NULL",
+                 f"({' OR '.join(alternatives)})"]
+        if centre_id is not None:
+            where.append(f"c.centre_id = {self.bind(centre_id)}")
+        # Only aliases and bound-parameter names are formatted in; every value is bound.
+        return (f"SELECT c.id AS client_id, 0 AS rank FROM clients AS c "  # nosec B608
+                f"WHERE {' AND '.join(where)} "
+                f"ORDER BY c.last_visit_at DESC, c.id DESC LIMIT {self.bind(limit)}")
 
     def clients_with_references(self, references: list[str], *, limit: int) -> str:
         """SELECT client_id, rank 0: the clients with any of ``references`` (unique index)."""
@@ -570,9 +601,23 @@ class SearchPlan:
     phone_keys: tuple[str, ...] = ()
     national_id: str = ""
     references: tuple[str, ...] = ()
+    # For a name: the keys a client must all have, of the spelling and of each reading, and
+    # the centre searched (None: all), for ``recently_seen``.
+    key_groups: tuple[tuple[KeyLookup, ...], ...] = ()
+    centre_id: int | None = None
 
-    def reasons(self, client: Client, rank: int) -> list:
-        """Why ``client``, found with ``rank`` in ``matches``, was found (lazy strings)."""
+    def recently_seen(self, limit: int) -> tuple[object, dict]:
+        """For a name search that found more clients than ``matches`` gathers (which of them
+        it gathers is arbitrary): the ``limit`` clients seen last among all it would find,
+        all rank 0, as ``matches`` and the parameters to execute it with."""
+        sql = KeySql()
+        walk = sql.recently_seen_with_keys([list(group) for group in self.key_groups],
+                                           centre_id=self.centre_id, limit=limit)
+        return sql.subquery(walk, "matches"), sql.params
+
+    def reasons(self, client: Client, rank: int | None) -> list:
+        """Why ``client``, found with ``rank`` in ``matches`` (None: not known, as from
+        ``recently_seen``), was found (lazy strings)."""
         if self.kind == "reference":
             return [SEARCH_REASONS["reference"]]
         if self.kind == "number":
@@ -584,11 +629,15 @@ class SearchPlan:
             if client.national_id and identifier_key(client.national_id) == self.national_id:
                 reasons.append(matching.REASONS["national_id"])
             return reasons
-        if rank == 0:
-            return [SEARCH_REASONS["name_typed"]]
         latin = " ".join(part for part in (client.given_name, client.family_name) if part)
         native = " ".join(part for part in (client.given_name_native, client.family_name_native)
                           if part)
+        if rank is None:
+            words = name_words(latin, native)
+            rank = 0 if all(any(word.startswith(typed) for word in words)
+                            for typed in name_words(self.term)) else 1
+        if rank == 0:
+            return [SEARCH_REASONS["name_typed"]]
         return [matching.REASONS[matching.sounds_alike_reason(self.term, latin, native)]]
 
     # Built when asked for: the registry's search orders by the rank in ``matches`` instead.
@@ -663,18 +712,24 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
                for sounds in readings]
     return SearchPlan(sql.subquery(sql.union(ranked), "matches"), "name", sql.params,
                       closest=sql.subquery(ranked[0], "closest") if readings else None,
-                      term=term)
+                      term=term, key_groups=tuple(map(tuple, [spelled, *readings])),
+                      centre_id=centre_id)
 
 
 class SearchResults(Pagination):
     """A page of search results. ``total`` counts the matches gathered; ``more`` is True when
-    there were more than ``SEARCH_MATCH_LIMIT`` (``total`` is then that limit); ``reasons``:
-    why each client on the page was found, by client id."""
+    there were more than ``SEARCH_MATCH_LIMIT`` (``limit``; ``total`` is then that limit, or,
+    for a name, the number of those seen last that the pages hold: ``recent_only``);
+    ``reasons``: why each client on the page was found, by client id."""
 
     def __init__(self, *, items: list, total: int, more: bool, page: int, per_page: int,
-                 reasons: dict[int, list[str]]):
+                 reasons: dict[int, list[str]], recent_only: bool = False):
         self.more = more
         self.reasons = reasons
+        # More were found by a name than are gathered: the pages hold the
+        # ``RECENTLY_SEEN_SHOWN`` seen last of them all (``total``).
+        self.recent_only = recent_only
+        self.limit = SEARCH_MATCH_LIMIT
         super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False,
                          count=True, items=items, total=total)
 
@@ -709,7 +764,8 @@ def _search_statements(matches, scope: Scope):
 
 def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
     """A page of clients in the actor's scope matching ``term``: the closest matches first,
-    then the most recently seen. At most ``SEARCH_MATCH_LIMIT`` are gathered (``more``)."""
+    then the most recently seen. At most ``SEARCH_MATCH_LIMIT`` are gathered (``more``); a
+    name that more people have lists the ``RECENTLY_SEEN_SHOWN`` of them seen last."""
     user = actor.user
     region = user.centre.country if user.centre else "PK"
     # Admins search every centre; everyone else their own (the key lookup narrows to it, and
@@ -730,11 +786,24 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
         total = db.session.scalar(count_of_found, plan.parameters)
     more = total > SEARCH_MATCH_LIMIT
     total = min(total, SEARCH_MATCH_LIMIT)
+    ranks: list = [rank for _client, _total, rank in rows]
+    recent_only = more and bool(plan.key_groups)
+    if recent_only:
+        # Which clients the lookup gathered is arbitrary (the key index's order: the oldest
+        # first); the pages show the most recently seen of all it would find instead.
+        total = min(RECENTLY_SEEN_SHOWN, total)
+        skip = (page - 1) * per_page
+        recent, parameters = plan.recently_seen(limit=min(skip + per_page, total))
+        page_of_recent, _count = _search_statements(recent, Scope.of(user))
+        rows = db.session.execute(
+            page_of_recent, {**parameters, "skip": skip, "page_size": per_page}).all()
+        ranks = [None] * len(rows)
     items = [row[0] for row in rows]
     result = SearchResults(items=items, total=total, more=more, page=page, per_page=per_page,
                            reasons={client.id: [str(reason) for reason in
                                                 plan.reasons(client, rank)]
-                                    for client, _total, rank in rows})
+                                    for client, rank in zip(items, ranks, strict=True)},
+                           recent_only=recent_only)
     # Never the term itself: it is personal data.
     found_text = f"more than {SEARCH_MATCH_LIMIT}" if more else str(total)
     audit.record(actor, "search", object_type="client",
