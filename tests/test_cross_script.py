@@ -12,7 +12,7 @@ from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.name_sounds import sound_keys
 from mrc.clients.search_keys import keys_for, name_sound_keys, name_words, spelling_variants
 from mrc.extensions import db
-from tests.conftest import login
+from tests.conftest import login, post_form
 from tests.test_clients import client_count, register, search, why_found
 
 # Spellings of one name, in Latin letters, Arabic script and Bengali: each group must meet.
@@ -90,6 +90,10 @@ def test_searching_latin_finds_the_urdu_script_registration(counsellor):
     assert why_found(search(counsellor, "محمد عسمان")) == {
         urdu: "name spelled differently", latin: "name written in another script"}
     assert "0 people found" in search(counsellor, "ahmed usman").get_data(as_text=True)
+    # In the user's language.
+    post_form(counsellor, "/language", {"locale": "ur"})
+    assert why_found(search(counsellor, "mohammed usman")) == {
+        latin: "نام جیسا لکھا گیا", urdu: "نام دوسرے رسم الخط میں"}
 
 
 def test_registering_rokeya_begum_warns_about_the_bengali_registration(counsellor):

@@ -210,6 +210,10 @@ def _manager_pages(client_row, staff, casework):
         ("GET", "/", None),
         ("GET", "/clients/", None),
         ("POST", "/clients/", {"term": "usman"}),
+        # Why each person matched: the phone and ID, and a name spelled differently.
+        ("POST", "/clients/", {"term": "0300 1234567"}),
+        ("POST", "/clients/", {"term": "35202-1234567-1"}),
+        ("POST", "/clients/", {"term": "mohamad usmaan"}),
         ("POST", "/clients/", {"term": "nobody at all"}),
         ("POST", "/clients/register", {"term": "Ali Raza", "start": "1"}),
         ("POST", "/clients/register", {"given_name": "X" * 200, "birth_year": "2090",

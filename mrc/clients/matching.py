@@ -306,6 +306,7 @@ class Scorer:
         return OTHER_FATHER, None
 
 
+@lru_cache(maxsize=1024)  # the same searched term, for each client found
 def _in_latin_script(text: str) -> bool:
     return all(unicodedata.name(char, "").startswith("LATIN") for char in text if char.isalpha())
 

@@ -574,7 +574,9 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
             for group in groups], counts
 
 
+# Why a search found someone: the duplicate warning's reasons, and two of its own.
 SEARCH_REASONS = {
+    **matching.REASONS,
     "reference": _l("same reference"),
     "name_typed": _l("name as typed"),
 }
@@ -615,19 +617,19 @@ class SearchPlan:
                                            centre_id=self.centre_id, limit=limit)
         return sql.subquery(walk, "matches"), sql.params
 
-    def reasons(self, client: Client, rank: int | None) -> list:
+    def reasons(self, client: Client, rank: int | None) -> list[str]:
         """Why ``client``, found with ``rank`` in ``matches`` (None: not known, as from
-        ``recently_seen``), was found (lazy strings)."""
+        ``recently_seen``), was found: keys of ``SEARCH_REASONS``."""
         if self.kind == "reference":
-            return [SEARCH_REASONS["reference"]]
+            return ["reference"]
         if self.kind == "number":
             reasons = []
             if client.reference in self.references:
-                reasons.append(SEARCH_REASONS["reference"])
+                reasons.append("reference")
             if client.phone and client.phone.lstrip("+") in self.phone_keys:
-                reasons.append(matching.REASONS["phone"])
+                reasons.append("phone")
             if client.national_id and identifier_key(client.national_id) == self.national_id:
-                reasons.append(matching.REASONS["national_id"])
+                reasons.append("national_id")
             return reasons
         latin = " ".join(part for part in (client.given_name, client.family_name) if part)
         native = " ".join(part for part in (client.given_name_native, client.family_name_native)
@@ -637,8 +639,8 @@ class SearchPlan:
             rank = 0 if all(any(word.startswith(typed) for word in words)
                             for typed in name_words(self.term)) else 1
         if rank == 0:
-            return [SEARCH_REASONS["name_typed"]]
-        return [matching.REASONS[matching.sounds_alike_reason(self.term, latin, native)]]
+            return ["name_typed"]
+        return [matching.sounds_alike_reason(self.term, latin, native)]
 
     # Built when asked for: the registry's search orders by the rank in ``matches`` instead.
     @property
@@ -799,10 +801,14 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
             page_of_recent, {**parameters, "skip": skip, "page_size": per_page}).all()
         ranks = [None] * len(rows)
     items = [row[0] for row in rows]
+    reasons = {client.id: plan.reasons(client, rank)
+               for client, rank in zip(items, ranks, strict=True)}
+    # Each reason translated once: a page holds a few kinds of reason, 25 times over.
+    labels = {key: str(SEARCH_REASONS[key])
+              for key in {key for keys in reasons.values() for key in keys}}
     result = SearchResults(items=items, total=total, more=more, page=page, per_page=per_page,
-                           reasons={client.id: [str(reason) for reason in
-                                                plan.reasons(client, rank)]
-                                    for client, rank in zip(items, ranks, strict=True)},
+                           reasons={client_id: [labels[key] for key in keys]
+                                    for client_id, keys in reasons.items()},
                            recent_only=recent_only)
     # Never the term itself: it is personal data.
     found_text = f"more than {SEARCH_MATCH_LIMIT}" if more else str(total)
