@@ -5,11 +5,12 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from mrc.actor import Actor
 from mrc.audit.models import AuditEvent
 from mrc.centres.services import centre_today
+from mrc.clients import services as registry
 from mrc.clients.models import Client
 from mrc.clients.services import ClientData, register_client
 from mrc.database import utcnow
@@ -498,6 +499,20 @@ def test_attendance_appears_on_the_client_timeline(counsellor, staff):
 def test_csrf_token_is_on_the_session_page(counsellor, staff):
     row = group_session(staff.lhr_counsellor)
     assert csrf_token(counsellor, f"/group-sessions/{row.id}")
+
+
+def test_attendees_of_a_name_more_people_have_than_are_gathered_are_those_seen_last(
+        staff, monkeypatch):
+    monkeypatch.setattr(registry, "SEARCH_MATCH_LIMIT", 3)
+    row = group_session(staff.lhr_counsellor)
+    amirs = [person(staff.lhr_counsellor, "Amir").id for _n in range(5)]
+    # The first registered came back today; the lookup gathers the first four (the limit and
+    # one), not the last registered, seen last but one.
+    db.session.execute(update(Client).where(Client.id == amirs[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    found = services.find_clients(Actor(staff.lhr_counsellor), row, "amir", limit=2)
+    assert [match.client.id for match in found] == [amirs[0], amirs[4]]
 
 
 def test_attendees_are_found_by_reference_phone_and_name_closest_first(staff):

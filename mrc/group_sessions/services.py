@@ -18,7 +18,7 @@ from mrc.audit import services as audit
 from mrc.centres.models import Centre
 from mrc.centres.services import centre_now
 from mrc.clients.models import Client
-from mrc.clients.services import search_plan
+from mrc.clients import services as registry
 from mrc.database import commit_keeping_loaded
 from mrc.errors import FieldError
 from mrc.extensions import db
@@ -295,18 +295,27 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
 
     None when the term holds nothing to search for. The search is audited without the term.
     """
-    plan = search_plan(term or "", group_session.centre.country,
-                       centre_id=group_session.centre_id)
+    plan = registry.search_plan(term or "", group_session.centre.country,
+                                centre_id=group_session.centre_id)
     if plan is None:
         return None
-    statement = (
-        scoped(Client, actor.user)
-        .where(plan.condition, Client.anonymised_at.is_(None),
-               Client.centre_id == group_session.centre_id)
-        .order_by(*plan.order_by)
-        .limit(limit)
-    )
-    found = list(db.session.scalars(statement, plan.parameters))
+    in_centre = (scoped(Client, actor.user)
+                 .where(Client.anonymised_at.is_(None),
+                        Client.centre_id == group_session.centre_id))
+    rows = db.session.execute(
+        in_centre.where(plan.condition).add_columns(func.count().over())
+        .order_by(*plan.order_by).limit(limit),
+        plan.parameters,
+    ).all()
+    found = [client for client, _total in rows]
+    if rows and rows[0][1] > registry.SEARCH_MATCH_LIMIT and plan.key_groups:
+        # As in the registry's search: which people the lookup gathered of a name more have
+        # is arbitrary; those seen last of all who have it come first instead.
+        recent, parameters = plan.recently_seen(limit=limit)
+        found = list(db.session.scalars(
+            in_centre.where(Client.id.in_(select(recent.c.client_id)))
+            .order_by(Client.last_visit_at.desc(), Client.id.desc()),
+            parameters))
     attending = set(db.session.scalars(
         select(GroupSessionAttendee.client_id).where(
             GroupSessionAttendee.group_session_id == group_session.id,
