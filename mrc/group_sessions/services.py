@@ -17,8 +17,8 @@ from mrc.actor import Actor
 from mrc.audit import services as audit
 from mrc.centres.models import Centre
 from mrc.centres.services import centre_now
-from mrc.clients.models import Client
 from mrc.clients import services as registry
+from mrc.clients.models import Client
 from mrc.database import commit_keeping_loaded
 from mrc.errors import FieldError
 from mrc.extensions import db
