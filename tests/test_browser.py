@@ -326,11 +326,15 @@ def test_search_register_find_and_duplicate_warning(page, watch, staff):
     expect(row).to_have_count(1)
     expect(row.get_by_role("link", name=reference, exact=True)).to_be_visible()
     expect(row).to_contain_text("محمد عثمان")
+    # Why it matched: the last column, under its own header.
+    expect(page.locator("table.results thead th").last).to_have_text("Why it matched")
+    expect(row.locator("td").last).to_have_text("name as typed")
 
     search(page, "+92 300 1234567")
     expect(found_heading(page)).to_have_text("1 person found")
     results = page.locator("table.results")
     expect(results.get_by_role("link", name=reference, exact=True)).to_be_visible()
+    expect(results.locator("tbody tr td").last).to_have_text("same phone number")
 
     # A second registration of the same person is stopped with the existing record beside it.
     search(page, "Muhammad Usman")
