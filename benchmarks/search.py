@@ -122,15 +122,18 @@ def main() -> None:
             Client.centre_id == lahore.id))
 
         def random_clients(count: int, seed: int, other_than=frozenset()) -> list[Client]:
-            """Random clients of Lahore, by id, without a scan."""
-            rng, picked = random.Random(seed), []
+            """Random clients of Lahore, by id, without a scan; none of ``other_than`` unless
+            the centre has too few clients for that."""
+            rng, picked, tries = random.Random(seed), [], 0
             while len(picked) < count:
+                tries += 1
                 client = db.session.scalar(
                     select(Client).where(Client.centre_id == lahore.id,
                                          Client.id >= rng.randint(1, last_id),
                                          Client.anonymised_at.is_(None))
                     .order_by(Client.id).limit(1))
-                if client is not None and client.id not in other_than:
+                if client is not None and (client.id not in other_than
+                                           or tries > 50 * count):
                     picked.append(client)
             return picked
 
