@@ -8,6 +8,7 @@ import re
 import threading
 import time as time_module
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
@@ -401,15 +402,19 @@ class KeySql:
             distinct = "" if driver.exact else "DISTINCT "  # several keys in a range or a list
             where.append(driver_where)
         # Only aliases and bound-parameter names are formatted in; every value is bound.
-        for number, lookup in enumerate(others, start=1):
-            if lookup in intersected:
-                continue
-            where.append(f"EXISTS (SELECT 1 FROM client_search_keys AS k{number} WHERE "  # nosec B608
-                         f"k{number}.client_id = k0.client_id AND "
-                         f"{self.conditions(f'k{number}', lookup)}{self.probe_end})")
+        where += [self.probe(f"k{number}", lookup, "k0.client_id")
+                  for number, lookup in enumerate(others, start=1) if lookup not in intersected]
         where_clause = f"WHERE {' AND '.join(where)} " if where else ""
         return (f"SELECT {distinct}k0.client_id AS client_id, {int(rank)} AS rank "  # nosec B608
                 f"FROM {source} {where_clause}LIMIT {self.bind(limit)}")
+
+    def probe(self, alias: str, lookup: KeyLookup, client_id: str) -> str:
+        """EXISTS: the client whose id is the column ``client_id`` has the key of ``lookup``
+        (an index-only probe of (client_id, kind, value), through ``alias``)."""
+        # Only aliases, column names and bound-parameter names are formatted in.
+        return (f"EXISTS (SELECT 1 FROM client_search_keys AS {alias} WHERE "  # nosec B608
+                f"{alias}.client_id = {client_id} AND "
+                f"{self.conditions(alias, lookup)}{self.probe_end})")
 
     def _read_whole(self, lookup: KeyLookup, driver: KeyLookup) -> bool:
         """Whether ``lookup`` is better read whole and intersected with the driving key than
@@ -421,7 +426,7 @@ class KeySql:
                 and driver_count >= _RARITY_PROBE_LIMITS[0]
                 and count <= self.intersect_up_to * driver_count)
 
-    def recently_seen_with_keys(self, groups: list[list[KeyLookup]], *,
+    def recently_seen_with_keys(self, groups: Sequence[Sequence[KeyLookup]], *,
                                 centre_id: int | None, limit: int) -> str:
         """SELECT client_id, rank 0: the ``limit`` clients of one centre (None: all) seen
         last, of those still held (neither merged nor anonymised), that have every key of any
@@ -431,15 +436,11 @@ class KeySql:
         For a search that found more clients than it gathers: reading every match to sort
         them would read tens of thousands; here a common name is met often, so the walk
         stops early."""
-        alternatives = []
-        for group in groups:
-            probes = []
-            for lookup in group:
-                alias = f"k{len(self.params)}"
-                probes.append(f"EXISTS (SELECT 1 FROM client_search_keys AS {alias} WHERE "  # nosec B608
-                              f"{alias}.client_id = c.id AND "
-                              f"{self.conditions(alias, lookup)}{self.probe_end})")
-            alternatives.append(f"({' AND '.join(probes)})")
+        # Each alias is named after the number of values bound so far: unique in the query.
+        alternatives = [
+            "(" + " AND ".join(self.probe(f"k{len(self.params)}", lookup, "c.id")
+                               for lookup in group) + ")"
+            for group in groups]
         where = ["c.anonymised_at IS NULL", "c.merged_into_id IS NULL",
                  f"({' OR '.join(alternatives)})"]
         if centre_id is not None:
@@ -608,13 +609,19 @@ class SearchPlan:
     key_groups: tuple[tuple[KeyLookup, ...], ...] = ()
     centre_id: int | None = None
 
+    def lists_those_seen_last(self, found: int) -> bool:
+        """Whether a search that found ``found`` clients through ``matches`` lists instead the
+        clients seen last of all it would find (``recently_seen``): a name that more people
+        have than ``matches`` gathers."""
+        return found > SEARCH_MATCH_LIMIT and bool(self.key_groups)
+
     def recently_seen(self, limit: int) -> tuple[object, dict]:
         """For a name search that found more clients than ``matches`` gathers (which of them
         it gathers is arbitrary): the ``limit`` clients seen last among all it would find,
         all rank 0, as ``matches`` and the parameters to execute it with."""
         sql = KeySql()
-        walk = sql.recently_seen_with_keys([list(group) for group in self.key_groups],
-                                           centre_id=self.centre_id, limit=limit)
+        walk = sql.recently_seen_with_keys(self.key_groups, centre_id=self.centre_id,
+                                           limit=limit)
         return sql.subquery(walk, "matches"), sql.params
 
     def reasons(self, client: Client, rank: int | None) -> list[str]:
@@ -631,9 +638,7 @@ class SearchPlan:
             if client.national_id and identifier_key(client.national_id) == self.national_id:
                 reasons.append("national_id")
             return reasons
-        latin = " ".join(part for part in (client.given_name, client.family_name) if part)
-        native = " ".join(part for part in (client.given_name_native, client.family_name_native)
-                          if part)
+        latin, native = client.full_name, client.full_name_native
         if rank is None:
             words = name_words(latin, native)
             rank = 0 if all(any(word.startswith(typed) for word in words)
@@ -787,9 +792,9 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
     else:
         total = db.session.scalar(count_of_found, plan.parameters)
     more = total > SEARCH_MATCH_LIMIT
+    recent_only = plan.lists_those_seen_last(total)
     total = min(total, SEARCH_MATCH_LIMIT)
     ranks: list = [rank for _client, _total, rank in rows]
-    recent_only = more and bool(plan.key_groups)
     if recent_only:
         # Which clients the lookup gathered is arbitrary (the key index's order: the oldest
         # first); the pages show the most recently seen of all it would find instead.

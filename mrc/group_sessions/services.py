@@ -308,7 +308,7 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
         plan.parameters,
     ).all()
     found = [client for client, _total in rows]
-    if rows and rows[0][1] > registry.SEARCH_MATCH_LIMIT and plan.key_groups:
+    if rows and plan.lists_those_seen_last(rows[0][1]):
         # As in the registry's search: which people the lookup gathered of a name more have
         # is arbitrary; those seen last of all who have it come first instead.
         recent, parameters = plan.recently_seen(limit=limit)
