@@ -515,6 +515,23 @@ def test_attendees_of_a_name_more_people_have_than_are_gathered_are_those_seen_l
     assert [match.client.id for match in found] == [amirs[0], amirs[4]]
 
 
+def test_attendees_of_a_name_gathered_whole_are_those_seen_last_without_a_walk(
+        staff, monkeypatch):
+    """A name whose keys were counted below the last probe limit is gathered whole: past the
+    limit, those seen last of all who have it come first, however close, with no walk."""
+    monkeypatch.setattr(registry, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(registry, "_RARITY_PROBE_LIMITS", (2, 50))
+    monkeypatch.setattr(registry.SearchPlan, "recently_seen", None)  # a walk would fail
+    row = group_session(staff.lhr_counsellor)
+    amirs = [person(staff.lhr_counsellor, "Amir").id for _n in range(4)]
+    aamir = person(staff.lhr_counsellor, "Aamir").id  # sounding the same: not the closest
+    db.session.execute(update(Client).where(Client.id == amirs[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    found = services.find_clients(Actor(staff.lhr_counsellor), row, "amir khan", limit=3)
+    assert [match.client.id for match in found] == [amirs[0], aamir, amirs[3]]
+
+
 def test_attendees_are_found_by_reference_phone_and_name_closest_first(staff):
     row = group_session(staff.lhr_counsellor)
     amir = person(staff.lhr_counsellor, "Amir", phone="+923001234567")

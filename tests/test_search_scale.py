@@ -65,6 +65,47 @@ def test_more_matches_than_the_limit_say_so_and_list_those_seen_last(app, client
     assert "1 person found" in text
 
 
+def test_a_name_whose_keys_are_counted_is_gathered_whole_and_listed_without_a_walk(
+        app, staff, monkeypatch):
+    """A name of common words whose keys were counted below the last probe limit: the lookup
+    gathers everyone who has it, and the page orders them by last visit, so those seen last
+    come with no walk of the centre's clients (``recently_seen``). Counted to the last limit,
+    the lookup stops at its own and the walk finds the same people."""
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 50))
+    ids = register_many(app, staff.lhr_counsellor, 5)
+    register_many(app, staff.isb_counsellor, 2)  # another centre's namesakes count for nobody
+    # The first registered came back today: first, though the key index holds it first too.
+    db.session.execute(update(Client).where(Client.id == ids[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+
+    def walk(*_args, **_kwargs):
+        raise AssertionError("the centre's clients were walked")
+
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        with monkeypatch.context() as walks_refused:
+            walks_refused.setattr(services.SearchPlan, "recently_seen", walk)
+            pages = [services.search_clients(actor, "muhammad usman", page=page, per_page=2)
+                     for page in (1, 2, 3)]
+        assert [(page.more, page.recent_only, page.total, page.pages) for page in pages] == [
+            (True, True, 3, 2)] * 3
+        assert [[c.id for c in page.items] for page in pages] == [[ids[0], ids[4]], [ids[3]],
+                                                                  []]
+        assert {tuple(reasons) for reasons in pages[0].reasons.values()} == {("name as typed",)}
+        monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+        services.key_rarity.clear()
+        walks = []
+        recently_seen = services.SearchPlan.recently_seen
+        monkeypatch.setattr(services.SearchPlan, "recently_seen", lambda plan, limit: (
+            walks.append(limit) or recently_seen(plan, limit)))
+        walked = [services.search_clients(actor, "muhammad usman", page=page, per_page=2)
+                  for page in (1, 2)]
+        assert [[c.id for c in page.items] for page in walked] == [[ids[0], ids[4]], [ids[3]]]
+        assert walks == [2, 3]
+
+
 def test_the_limit_counts_the_own_centre_only(app, staff, monkeypatch):
     monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 2)
     register_many(app, staff.isb_counsellor, 4)

@@ -371,10 +371,10 @@ class KeySql:
         return " AND ".join(parts)
 
     def clients_with_keys(self, lookups: list[KeyLookup], *, centre_id: int | None,
-                          limit: int, years: tuple[int, int] | None = None,
+                          limit: int | None, years: tuple[int, int] | None = None,
                           exclude_id: int | None = None, rank: int = 0) -> str:
-        """SELECT client_id, rank: up to ``limit`` clients having every key of ``lookups``,
-        of one centre (None: all), born in ``years`` (inclusive) when given.
+        """SELECT client_id, rank: up to ``limit`` clients (None: all) having every key of
+        ``lookups``, of one centre (None: all), born in ``years`` (inclusive) when given.
 
         The first lookup drives (give the rarest first, see ``rarest_first``): a range of the
         key index narrowed to the centre and the birth years; every other key is an
@@ -404,9 +404,10 @@ class KeySql:
         # Only aliases and bound-parameter names are formatted in; every value is bound.
         where += [self.probe(f"k{number}", lookup, "k0.client_id")
                   for number, lookup in enumerate(others, start=1) if lookup not in intersected]
-        where_clause = f"WHERE {' AND '.join(where)} " if where else ""
+        where_clause = f"WHERE {' AND '.join(where)}" if where else ""
+        limit_clause = "" if limit is None else f" LIMIT {self.bind(limit)}"
         return (f"SELECT {distinct}k0.client_id AS client_id, {int(rank)} AS rank "  # nosec B608
-                f"FROM {source} {where_clause}LIMIT {self.bind(limit)}")
+                f"FROM {source} {where_clause}{limit_clause}")
 
     def probe(self, alias: str, lookup: KeyLookup, client_id: str) -> str:
         """EXISTS: the client whose id is the column ``client_id`` has the key of ``lookup``
@@ -575,6 +576,17 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
             for group in groups], counts
 
 
+def closest_unless_too_many(closeness):
+    """ORDER BY ``closeness`` (0 for the closest matches), unless more clients were found than
+    ``SEARCH_MATCH_LIMIT``: those seen last are then listed, however close.
+
+    For a statement selecting ``func.count().over()`` (the clients found), executed with
+    ``{"most_listed": SEARCH_MATCH_LIMIT}``: statements are kept, and a bound limit is read
+    when the statement runs."""
+    return case((func.count().over() > bindparam("most_listed", type_=Integer), 0),
+                else_=closeness)
+
+
 # Why a search found someone: the duplicate warning's reasons, and two of its own.
 SEARCH_REASONS = {
     **matching.REASONS,
@@ -586,12 +598,12 @@ SEARCH_REASONS = {
 @dataclass
 class SearchPlan:
     """What a search term asks for: ``matches``, a subquery of (client_id, rank) of at most
-    about ``SEARCH_MATCH_LIMIT`` clients, rank 0 for the closest matches (the name as
-    spelled, a reference, a phone or ID) and 1 for the others (sounding the same); the kind
-    of search (for the audit summary); and, for callers that filter clients themselves, the
-    WHERE ``condition`` and ORDER BY (closest first, then most recently seen). A statement
-    using any of them is executed with ``parameters``. ``reasons`` says why a client was
-    found."""
+    about ``SEARCH_MATCH_LIMIT`` clients (or all of them: ``complete``), rank 0 for the
+    closest matches (the name as spelled, a reference, a phone or ID) and 1 for the others
+    (sounding the same); the kind of search (for the audit summary); and, for callers that
+    filter clients themselves, the WHERE ``condition`` and ORDER BY (closest first, then most
+    recently seen). A statement using any of them is executed with ``parameters``.
+    ``reasons`` says why a client was found."""
 
     matches: object
     kind: str
@@ -608,12 +620,22 @@ class SearchPlan:
     # the centre searched (None: all), for ``recently_seen``.
     key_groups: tuple[tuple[KeyLookup, ...], ...] = ()
     centre_id: int | None = None
+    # Whether ``matches`` gathers every client found, however many: ordered by last visit,
+    # its first rows are then those seen last, with no walk (``walks_to_those_seen_last``).
+    complete: bool = False
 
     def lists_those_seen_last(self, found: int) -> bool:
         """Whether a search that found ``found`` clients through ``matches`` lists instead the
-        clients seen last of all it would find (``recently_seen``): a name that more people
-        have than ``matches`` gathers."""
+        clients seen last of all it would find: a name that more people have than
+        ``SEARCH_MATCH_LIMIT``."""
         return found > SEARCH_MATCH_LIMIT and bool(self.key_groups)
+
+    def walks_to_those_seen_last(self, found: int) -> bool:
+        """Whether those seen last must then be found by ``recently_seen``: ``matches``
+        stopped at its limit, and which clients it gathered says nothing about who was seen
+        last. When it is ``complete``, ordered by ``order_by`` (or the registry's page, see
+        ``_search_statements``) its first rows are those seen last."""
+        return self.lists_those_seen_last(found) and not self.complete
 
     def recently_seen(self, limit: int) -> tuple[object, dict]:
         """For a name search that found more clients than ``matches`` gathers (which of them
@@ -654,11 +676,13 @@ class SearchPlan:
 
     @property
     def order_by(self) -> list:
+        """The closest first, then the most recently seen; for a statement selecting
+        ``func.count().over()`` and executed with ``SEARCH_LIMIT_PARAMETER`` too."""
         recent_first = [Client.last_visit_at.desc(), Client.id.desc()]
         if self.closest is None:
             return recent_first
-        return [case((Client.id.in_(select(self.closest.c.client_id)), 0), else_=1),
-                *recent_first]
+        closest_first = case((Client.id.in_(select(self.closest.c.client_id)), 0), else_=1)
+        return [closest_unless_too_many(closest_first), *recent_first]
 
 
 _REFERENCE_MATCHES = (select(Client.id.label("client_id"), literal(0).label("rank"))
@@ -676,7 +700,8 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
     anything else finds clients whose names have words starting with every typed word, or whose
     names sound the same in any script ("mohammed usman" finds "محمد عثمان"); the first kind
     comes first. Each kind gathers at most ``limit`` clients (default: one more than
-    ``SEARCH_MATCH_LIMIT``, so that the caller knows when there are more).
+    ``SEARCH_MATCH_LIMIT``, so that the caller knows when there are more), or, for a name
+    whose keys are all counted below the last probe limit, all of them (``complete``).
     """
     if limit is None:
         limit = SEARCH_MATCH_LIMIT + 1
@@ -712,15 +737,23 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
     readings = [[KeyLookup("sound", key) for key in name_sound_keys(variant) if len(key) >= 2]
                 for variant in spelling_variants(term)]
     readings = [sounds for sounds in readings if sounds]
-    (spelled, *readings), counts = rarest_first([spelled, *readings], centre_id=centre_id)
+    groups, counts = rarest_first([spelled, *readings], centre_id=centre_id)
+    # When the key driving each lookup was counted below the last probe limit, gathering all
+    # it finds reads no more than that many keys; ordered by last visit, its first rows are
+    # then those seen last, which otherwise takes a walk of the centre's clients ("muhammad
+    # ali" in Lahore, 1,585 people of 200,000: the walk probed 15,000 clients for page 4).
+    complete = all(counts.get(group[0], _RARITY_PROBE_LIMITS[-1]) < _RARITY_PROBE_LIMITS[-1]
+                   for group in groups)
+    gathered = None if complete else limit
+    spelled, *readings = groups
     sql = KeySql(counts)
-    ranked = [sql.clients_with_keys(spelled, centre_id=centre_id, limit=limit)]
-    ranked += [sql.clients_with_keys(sounds, centre_id=centre_id, limit=limit, rank=1)
+    ranked = [sql.clients_with_keys(spelled, centre_id=centre_id, limit=gathered)]
+    ranked += [sql.clients_with_keys(sounds, centre_id=centre_id, limit=gathered, rank=1)
                for sounds in readings]
     return SearchPlan(sql.subquery(sql.union(ranked), "matches"), "name", sql.params,
                       closest=sql.subquery(ranked[0], "closest") if readings else None,
-                      term=term, key_groups=tuple(map(tuple, [spelled, *readings])),
-                      centre_id=centre_id)
+                      term=term, key_groups=tuple(map(tuple, groups)),
+                      centre_id=centre_id, complete=complete)
 
 
 class SearchResults(Pagination):
@@ -750,9 +783,10 @@ class SearchResults(Pagination):
 @lru_cache(maxsize=512)
 def _search_statements(matches, scope: Scope):
     """For the clients ``matches`` found, in ``scope``, not anonymised: a page of them, the
-    closest first, then the most recently seen, each row with the number found and the rank
-    ``matches`` gave the client (bound: ``skip`` and ``page_size``); and that number alone,
-    for a page past the last.
+    closest first (unless more were found than ``SEARCH_MATCH_LIMIT``), then the most
+    recently seen, each row with the number found and the rank ``matches`` gave the client
+    (bound: ``skip``, ``page_size`` and ``most_listed``, see ``closest_unless_too_many``);
+    and that number alone, for a page past the last.
 
     Built once per shape of search and scope: a statement object works out its cache key
     once; building the statement and its key for each search was most of the Python of a
@@ -763,7 +797,8 @@ def _search_statements(matches, scope: Scope):
              .join(ranked, ranked.c.client_id == Client.id)
              .where(Client.anonymised_at.is_(None)))
     page = (found.add_columns(func.count().over(), ranked.c.rank)
-            .order_by(ranked.c.rank, Client.last_visit_at.desc(), Client.id.desc())
+            .order_by(closest_unless_too_many(ranked.c.rank),
+                      Client.last_visit_at.desc(), Client.id.desc())
             .offset(bindparam("skip", type_=Integer))
             .limit(bindparam("page_size", type_=Integer)))
     return page, select(func.count()).select_from(found.subquery())
@@ -782,28 +817,28 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
     if plan is None:
         return None
     page = max(page, 1)
+    skip = (page - 1) * per_page
+    listing = {"skip": skip, "page_size": per_page, "most_listed": SEARCH_MATCH_LIMIT}
     page_of_found, count_of_found = _search_statements(plan.matches, Scope.of(user))
-    rows = db.session.execute(
-        page_of_found,
-        {**plan.parameters, "skip": (page - 1) * per_page, "page_size": per_page},
-    ).all()
+    rows = db.session.execute(page_of_found, {**plan.parameters, **listing}).all()
     if rows:
-        total = rows[0][1]
+        found = rows[0][1]
     else:
-        total = db.session.scalar(count_of_found, plan.parameters)
-    more = total > SEARCH_MATCH_LIMIT
-    recent_only = plan.lists_those_seen_last(total)
-    total = min(total, SEARCH_MATCH_LIMIT)
-    ranks: list = [rank for _client, _total, rank in rows]
+        found = db.session.scalar(count_of_found, plan.parameters)
+    more = found > SEARCH_MATCH_LIMIT
+    recent_only = plan.lists_those_seen_last(found)
+    total = min(found, SEARCH_MATCH_LIMIT)
     if recent_only:
+        total = min(RECENTLY_SEEN_SHOWN, total)
+        # The page came ordered by last visit; the pages hold the first ``total`` only.
+        rows = rows[:max(0, total - skip)]
+    ranks: list = [rank for _client, _found, rank in rows]
+    if plan.walks_to_those_seen_last(found):
         # Which clients the lookup gathered is arbitrary (the key index's order: the oldest
         # first); the pages show the most recently seen of all it would find instead.
-        total = min(RECENTLY_SEEN_SHOWN, total)
-        skip = (page - 1) * per_page
         recent, parameters = plan.recently_seen(limit=min(skip + per_page, total))
         page_of_recent, _count = _search_statements(recent, Scope.of(user))
-        rows = db.session.execute(
-            page_of_recent, {**parameters, "skip": skip, "page_size": per_page}).all()
+        rows = db.session.execute(page_of_recent, {**parameters, **listing}).all()
         ranks = [None] * len(rows)
     items = [row[0] for row in rows]
     reasons = {client.id: plan.reasons(client, rank)

@@ -305,10 +305,10 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
     rows = db.session.execute(
         in_centre.where(plan.condition).add_columns(func.count().over())
         .order_by(*plan.order_by).limit(limit),
-        plan.parameters,
+        {**plan.parameters, "most_listed": registry.SEARCH_MATCH_LIMIT},
     ).all()
     found = [client for client, _total in rows]
-    if rows and plan.lists_those_seen_last(rows[0][1]):
+    if rows and plan.walks_to_those_seen_last(rows[0][1]):
         # As in the registry's search: which people the lookup gathered of a name more have
         # is arbitrary; those seen last of all who have it come first instead.
         recent, parameters = plan.recently_seen(limit=limit)
