@@ -321,3 +321,36 @@ def test_common_keys_read_whole_and_intersected_find_what_probes_find(app, staff
                 assert intersected["muhammad usman"] == (3, sorted(usmans))
             else:  # both centres' Muhammad Usmans
                 assert intersected["muhammad usman"][0] == 5
+
+
+def test_a_key_past_the_last_limit_is_counted_on_before_it_is_read_whole(app, staff,
+                                                                          monkeypatch):
+    """A key counted to the last limit in a name whose driving key was not is counted on to
+    ``intersect_up_to`` times the driver's count: read whole and intersected when it has no
+    more keys than that, probed per row of the driver when it has more ("muhammad" of all
+    centres against a rarer word). The same clients are found either way."""
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+    usmans = register_many(app, staff.lhr_counsellor, 3)
+    register_many(app, staff.lhr_counsellor, 4, family_name="Ali", family_name_native="علی")
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+
+        def search(term):
+            services.key_rarity.clear()
+            with statements_sent() as sent:
+                page = services.search_clients(actor, term, page=1, per_page=50)
+            return sorted(c.id for c in page.items), any(" INTERSECT " in sql for sql in sent)
+
+        # "muhammad": 7 keys, past the last limit (4), no more than 5 (SQLite) or 10
+        # (PostgreSQL) times the 3 of "usman".
+        assert search("muhammad usman") == (sorted(usmans), True)
+        register_many(app, staff.lhr_counsellor, 30, family_name="Ali",
+                      family_name_native="علی")
+        # 37: more than either.
+        assert search("muhammad usman") == (sorted(usmans), False)
+        groups, counts = services.rarest_first(
+            [[services.KeyLookup("name", "muhammad", prefix=True),
+              services.KeyLookup("name", "usman", prefix=True)]],
+            centre_id=staff.lhr_counsellor.centre_id)
+        assert [lookup.value for lookup in groups[0]] == ["usman", "muhammad"]
+        assert counts[groups[0][1]] == services.intersect_up_to() * 3 + 1

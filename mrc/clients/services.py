@@ -298,7 +298,8 @@ SEARCH_MATCH_LIMIT = 1000
 # last (``search_clients``); a longer list helps nobody find a person.
 RECENTLY_SEEN_SHOWN = 100
 # Counting a key's rows (to start from the rarest) stops at the first limit, and at the
-# second when every key reached the first: beyond it, rarer is all we need to know.
+# second when every key reached the first: beyond it, rarer is all we need to know (but for
+# how many times more common than the driving key another key is: ``rarest_first``).
 _RARITY_PROBE_LIMITS = (1000, 20_000)
 
 
@@ -320,6 +321,16 @@ class KeyLookup:
         return not self.prefix and isinstance(self.value, str)
 
 
+def intersect_up_to() -> int:
+    """How many times the driving key's entries another key of a lookup may have to be read
+    whole and intersected with the driver's rather than probed per row of it.
+
+    A probe per row of the driving key costs PostgreSQL about as much as reading ten entries
+    of a key range, SQLite five (measured on the 1M-client archive): "Aisha Begum" on
+    PostgreSQL, 4,900 probes took 16 ms, reading both keys' 14,000 entries 4.5 ms."""
+    return 10 if db.engine.dialect.name == "postgresql" else 5
+
+
 class KeySql:
     """SQL over ``client_search_keys`` written directly, every value a bound parameter.
 
@@ -338,12 +349,7 @@ class KeySql:
         # range it then scans a whole key range per row; OFFSET 0 keeps the EXISTS a probe of
         # (client_id, kind, value) per row, as SQLite does anyway.
         self.probe_end = " OFFSET 0" if postgresql else ""
-        # A probe per row of the driving key costs PostgreSQL about as much as reading ten
-        # entries of a key range, SQLite five (measured on the 1M-client archive): a key with
-        # up to that many times the driver's entries is read whole and intersected with it
-        # ("Aisha Begum" on PostgreSQL: 4,900 probes took 16 ms, reading both keys' 14,000
-        # entries 4.5 ms).
-        self.intersect_up_to = 10 if postgresql else 5
+        self.intersect_up_to = intersect_up_to()
 
     def bind(self, value) -> str:
         name = f"k{len(self.params)}"
@@ -420,8 +426,8 @@ class KeySql:
     def _read_whole(self, lookup: KeyLookup, driver: KeyLookup) -> bool:
         """Whether ``lookup`` is better read whole and intersected with the driving key than
         probed for each of its rows: when the driver matched many keys (counted past the first
-        probe limit, so both counts are known) and ``lookup`` not ``intersect_up_to`` times
-        more. Never without the counts (``KeySql()``)."""
+        probe limit) and ``lookup`` not ``intersect_up_to`` times more (``rarest_first``
+        counts it that far). Never without the counts (``KeySql()``)."""
         driver_count, count = self.counts.get(driver), self.counts.get(lookup)
         return (driver_count is not None and count is not None
                 and driver_count >= _RARITY_PROBE_LIMITS[0]
@@ -540,7 +546,11 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
 
     Counting is index only and stops at a limit: first a low one; only when every key of a
     group reaches it (a name of common words only) are they counted again up to a higher one.
-    The keys not counted lately (``key_rarity``) are counted in one statement.
+    A key that reaches the last limit in a group whose driver does not is counted on to
+    ``intersect_up_to`` times the driver's count, which is what ``KeySql._read_whole`` asks
+    ("kamran" 5,196 keys nationally, "muhammad" 20,000 or 120,000: probing "muhammad" per
+    "kamran" took SQLite 20 ms, reading it whole 79). The keys not counted lately
+    (``key_rarity``) are counted in one statement per limit.
     """
     groups = [list(dict.fromkeys(group)) for group in groups]
     counts: dict[KeyLookup, int] = {}
@@ -553,27 +563,45 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
         reached = limit
         if not tied:
             break
-        to_count = []
-        for lookup in tied:
-            known = key_rarity.get((lookup, centre_id, years), limit)
-            if known is None:
-                to_count.append(lookup)
-            else:
-                counts[lookup] = known
-        if not to_count:
-            continue
-        sql = KeySql()
-        # Only aliases and bound-parameter names are formatted in; every value is bound.
-        probes = [f"(SELECT count(*) FROM (SELECT 1 AS one FROM client_search_keys AS k WHERE "  # nosec B608
-                  f"{sql.conditions('k', lookup, centre_id, years)} "
-                  f"LIMIT {sql.bind(limit)}) AS p{number})"
-                  for number, lookup in enumerate(to_count)]
-        row = db.session.execute(_key_text(f"SELECT {', '.join(probes)}"), sql.params).one()
-        for lookup, count in zip(to_count, row, strict=True):
-            counts[lookup] = count
-            key_rarity.put((lookup, centre_id, years), count, limit)
+        counts.update(_key_counts({lookup: limit for lookup in tied}, centre_id, years))
+    last = _RARITY_PROBE_LIMITS[-1]
+    further: dict[KeyLookup, int] = {}
+    for group in groups:
+        driver_count = min((counts.get(lookup, 0) for lookup in group), default=0)
+        if len(group) > 1 and _RARITY_PROBE_LIMITS[0] <= driver_count < last:
+            for lookup in group:
+                if counts[lookup] >= last:
+                    further[lookup] = max(further.get(lookup, 0),
+                                          intersect_up_to() * driver_count + 1)
+    counts.update(_key_counts(further, centre_id, years))
     return [sorted(group, key=lambda lookup: (counts.get(lookup, 0), not lookup.exact))
             for group in groups], counts
+
+
+def _key_counts(limits: dict[KeyLookup, int], centre_id: int | None,
+                years: tuple[int, int] | None) -> dict[KeyLookup, int]:
+    """How many keys each lookup matches, counted up to its limit in ``limits``: from
+    ``key_rarity`` where known, the others counted (index only) in one statement."""
+    counts, to_count = {}, []
+    for lookup, limit in limits.items():
+        known = key_rarity.get((lookup, centre_id, years), limit)
+        if known is None:
+            to_count.append(lookup)
+        else:
+            counts[lookup] = known
+    if not to_count:
+        return counts
+    sql = KeySql()
+    # Only aliases and bound-parameter names are formatted in; every value is bound.
+    probes = [f"(SELECT count(*) FROM (SELECT 1 AS one FROM client_search_keys AS k WHERE "  # nosec B608
+              f"{sql.conditions('k', lookup, centre_id, years)} "
+              f"LIMIT {sql.bind(limits[lookup])}) AS p{number})"
+              for number, lookup in enumerate(to_count)]
+    row = db.session.execute(_key_text(f"SELECT {', '.join(probes)}"), sql.params).one()
+    for lookup, count in zip(to_count, row, strict=True):
+        counts[lookup] = count
+        key_rarity.put((lookup, centre_id, years), count, limits[lookup])
+    return counts
 
 
 def closest_unless_too_many(closeness):
