@@ -22,7 +22,7 @@ from mrc.group_sessions.models import (
     GroupSessionHeadCount,
 )
 from mrc.group_sessions.services import GroupSessionData, GroupSessionError, local_start
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import csrf_token, login, post_form, statements_sent
 
 FORM = {
     "kind": "pdo",
@@ -530,6 +530,23 @@ def test_attendees_of_a_name_gathered_whole_are_those_seen_last_without_a_walk(
     db.session.commit()
     found = services.find_clients(Actor(staff.lhr_counsellor), row, "amir khan", limit=3)
     assert [match.client.id for match in found] == [amirs[0], aamir, amirs[3]]
+
+
+def test_attendees_of_a_name_as_typed_more_have_than_the_limit_are_walked_straight_away(
+        staff, monkeypatch):
+    """Keys counted past the last limit, and the name as typed had by more than the limit:
+    those seen last, without reading every reading's lookup first."""
+    monkeypatch.setattr(registry, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(registry, "_RARITY_PROBE_LIMITS", (2, 4))
+    row = group_session(staff.lhr_counsellor)
+    amirs = [person(staff.lhr_counsellor, "Amir").id for _n in range(5)]
+    db.session.execute(update(Client).where(Client.id == amirs[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    with statements_sent() as sent:
+        found = services.find_clients(Actor(staff.lhr_counsellor), row, "amir khan", limit=2)
+    assert [match.client.id for match in found] == [amirs[0], amirs[4]]
+    assert not any(" UNION ALL " in sql for sql in sent)
 
 
 def test_attendees_are_found_by_reference_phone_and_name_closest_first(staff):

@@ -354,3 +354,29 @@ def test_a_key_past_the_last_limit_is_counted_on_before_it_is_read_whole(app, st
             centre_id=staff.lhr_counsellor.centre_id)
         assert [lookup.value for lookup in groups[0]] == ["usman", "muhammad"]
         assert counts[groups[0][1]] == services.intersect_up_to() * 3 + 1
+
+
+def test_a_name_as_typed_that_more_people_have_than_the_limit_is_walked_straight_away(
+        app, staff, monkeypatch):
+    """A name not gathered whole (its keys counted past the last limit) whose spelling alone
+    more clients have than the limit, counted index only: those seen last are listed without
+    reading every reading's lookup and a page of them first (no UNION of lookups is sent)."""
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+    ids = register_many(app, staff.lhr_counsellor, 5)
+    db.session.execute(update(Client).where(Client.id == ids[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        with statements_sent() as sent:
+            first = services.search_clients(actor, "muhammad usman", page=1, per_page=2)
+        assert (first.more, first.recent_only, first.total) == (True, True, 3)
+        assert [c.id for c in first.items] == [ids[0], ids[4]]
+        assert not any(" UNION ALL " in sql for sql in sent)
+        # Five as typed, not more than a limit of five: gathered and counted as before.
+        monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 5)
+        with statements_sent() as sent:
+            every = services.search_clients(actor, "muhammad usman", page=1, per_page=25)
+        assert (every.more, every.recent_only, every.total) == (False, False, 5)
+        assert any(" UNION ALL " in sql for sql in sent)

@@ -302,13 +302,17 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
     in_centre = (scoped(Client, actor.user)
                  .where(Client.anonymised_at.is_(None),
                         Client.centre_id == group_session.centre_id))
-    rows = db.session.execute(
-        in_centre.where(plan.condition).add_columns(func.count().over())
-        .order_by(*plan.order_by).limit(limit),
-        {**plan.parameters, "most_listed": registry.SEARCH_MATCH_LIMIT},
-    ).all()
-    found = [client for client, _total in rows]
-    if rows and plan.walks_to_those_seen_last(rows[0][1]):
+    if plan.spelled_too_common():
+        found, total = [], registry.SEARCH_MATCH_LIMIT + 1
+    else:
+        rows = db.session.execute(
+            in_centre.where(plan.condition).add_columns(func.count().over())
+            .order_by(*plan.order_by).limit(limit),
+            {**plan.parameters, "most_listed": registry.SEARCH_MATCH_LIMIT},
+        ).all()
+        found = [client for client, _total in rows]
+        total = rows[0][1] if rows else 0
+    if plan.walks_to_those_seen_last(total):
         # As in the registry's search: which people the lookup gathered of a name more have
         # is arbitrary; those seen last of all who have it come first instead.
         recent, parameters = plan.recently_seen(limit=limit)
