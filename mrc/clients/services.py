@@ -719,7 +719,8 @@ class SearchPlan:
     @property
     def order_by(self) -> list:
         """The closest first, then the most recently seen; for a statement selecting
-        ``func.count().over()`` and executed with ``SEARCH_LIMIT_PARAMETER`` too."""
+        ``func.count().over()`` and executed with ``most_listed`` too
+        (``closest_unless_too_many``)."""
         recent_first = [Client.last_visit_at.desc(), Client.id.desc()]
         if self.closest is None:
             return recent_first
