@@ -604,14 +604,19 @@ def _key_counts(limits: dict[KeyLookup, int], centre_id: int | None,
     return counts
 
 
+# The bound parameter of ``closest_unless_too_many``: ``SearchPlan`` gives it with the
+# parameters of its statements.
+_MOST_LISTED = "most_listed"
+
+
 def closest_unless_too_many(closeness):
     """ORDER BY ``closeness`` (0 for the closest matches), unless more clients were found than
     ``SEARCH_MATCH_LIMIT``: those seen last are then listed, however close.
 
-    For a statement selecting ``func.count().over()`` (the clients found), executed with
-    ``{"most_listed": SEARCH_MATCH_LIMIT}``: statements are kept, and a bound limit is read
-    when the statement runs."""
-    return case((func.count().over() > bindparam("most_listed", type_=Integer), 0),
+    For a statement selecting ``func.count().over()`` (the clients found), executed with a
+    ``SearchPlan``'s parameters: statements are kept, and a bound limit is read when the
+    statement runs."""
+    return case((func.count().over() > bindparam(_MOST_LISTED, type_=Integer), 0),
                 else_=closeness)
 
 
@@ -655,6 +660,10 @@ class SearchPlan:
     # ``SEARCH_MATCH_LIMIT``: a statement counting them up to one more, and its parameters.
     spelled_count: tuple[object, dict] | None = None
 
+    def __post_init__(self):
+        # Every statement built on ``matches`` may order by ``closest_unless_too_many``.
+        self.parameters = {**self.parameters, _MOST_LISTED: SEARCH_MATCH_LIMIT}
+
     def spelled_too_common(self) -> bool:
         """Whether the name as typed alone is had by more clients than
         ``SEARCH_MATCH_LIMIT`` (counted index only, when ``spelled_count`` is there): those
@@ -686,7 +695,7 @@ class SearchPlan:
         sql = KeySql()
         walk = sql.recently_seen_with_keys(self.key_groups, centre_id=self.centre_id,
                                            limit=limit)
-        return sql.subquery(walk, "matches"), sql.params
+        return sql.subquery(walk, "matches"), {**sql.params, _MOST_LISTED: SEARCH_MATCH_LIMIT}
 
     def reasons(self, client: Client, rank: int | None) -> list[str]:
         """Why ``client``, found with ``rank`` in ``matches`` (None: not known, as from
@@ -718,9 +727,8 @@ class SearchPlan:
 
     @property
     def order_by(self) -> list:
-        """The closest first, then the most recently seen; for a statement selecting
-        ``func.count().over()`` and executed with ``most_listed`` too
-        (``closest_unless_too_many``)."""
+        """The closest first (``closest_unless_too_many``), then the most recently seen; for a
+        statement selecting ``func.count().over()``."""
         recent_first = [Client.last_visit_at.desc(), Client.id.desc()]
         if self.closest is None:
             return recent_first
@@ -833,8 +841,8 @@ def _search_statements(matches, scope: Scope):
     """For the clients ``matches`` found, in ``scope``, not anonymised: a page of them, the
     closest first (unless more were found than ``SEARCH_MATCH_LIMIT``), then the most
     recently seen, each row with the number found and the rank ``matches`` gave the client
-    (bound: ``skip``, ``page_size`` and ``most_listed``, see ``closest_unless_too_many``);
-    and that number alone, for a page past the last.
+    (bound: ``skip`` and ``page_size``, and the limit of ``closest_unless_too_many``, which
+    a ``SearchPlan``'s parameters give); and that number alone, for a page past the last.
 
     Built once per shape of search and scope: a statement object works out its cache key
     once; building the statement and its key for each search was most of the Python of a
@@ -866,7 +874,7 @@ def search_clients(actor: Actor, term: str, *, page: int, per_page: int):
         return None
     page = max(page, 1)
     skip = (page - 1) * per_page
-    listing = {"skip": skip, "page_size": per_page, "most_listed": SEARCH_MATCH_LIMIT}
+    listing = {"skip": skip, "page_size": per_page}
     page_of_found, count_of_found = _search_statements(plan.matches, Scope.of(user))
     if plan.spelled_too_common():
         rows, found = [], SEARCH_MATCH_LIMIT + 1

@@ -308,7 +308,7 @@ def find_clients(actor: Actor, group_session: GroupSession, term: str,
         rows = db.session.execute(
             in_centre.where(plan.condition).add_columns(func.count().over())
             .order_by(*plan.order_by).limit(limit),
-            {**plan.parameters, "most_listed": registry.SEARCH_MATCH_LIMIT},
+            plan.parameters,
         ).all()
         found = [client for client, _total in rows]
         total = rows[0][1] if rows else 0
