@@ -380,3 +380,44 @@ def test_a_name_as_typed_that_more_people_have_than_the_limit_is_walked_straight
             every = services.search_clients(actor, "muhammad usman", page=1, per_page=25)
         assert (every.more, every.recent_only, every.total) == (False, False, 5)
         assert any(" UNION ALL " in sql for sql in sent)
+
+
+def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes_find(
+        app, staff, monkeypatch):
+    """A name of several words whose driving keys were counted below the last limit, and
+    whose reading is one (uncounted) sound key: on PostgreSQL the walk to those seen last
+    reads each group's driving key whole once instead of probing it per client walked. Either
+    way it lists the same clients of the centre, in the same order."""
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    names = dict(given_name="Usman", family_name="Ali", given_name_native="",
+                 family_name_native="")
+    ids = register_many(app, staff.lhr_counsellor, 5, **names)
+    register_many(app, staff.isb_counsellor, 2, **names)  # seen later, of another centre
+    db.session.execute(update(Client).where(Client.id == ids[0])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+    with app.test_request_context():
+        centre_id = staff.lhr_counsellor.centre_id
+        plan = services.search_plan("usman al", "PK", centre_id=centre_id)
+        assert [len(group) for group in plan.key_groups] == [2, 1]
+        assert plan.walk_reads_drivers == postgresql
+        with statements_sent() as sent:
+            pages = [services.search_clients(Actor(staff.lhr_counsellor, "test"), "usman al",
+                                             page=page, per_page=2) for page in (1, 2)]
+        assert [[c.id for c in page.items] for page in pages] == [[ids[0], ids[4]], [ids[3]]]
+        assert all(page.recent_only for page in pages)
+        walks = [sql for sql in sent if "ORDER BY c.last_visit_at DESC" in sql]
+        assert len(walks) == 2
+        assert all(("c.id IN (SELECT" in sql) == postgresql for sql in walks)
+        listed = []
+        for drivers_read_whole in (False, True):
+            sql = services.KeySql()
+            walk = sql.recently_seen_with_keys(plan.key_groups, centre_id=centre_id, limit=3,
+                                               drivers_read_whole=drivers_read_whole)
+            listed.append(db.session.execute(text(walk), sql.params).scalars().all())
+        assert listed == [[ids[0], ids[4], ids[3]]] * 2
+        # A driving key counted to the last limit may be far more common: it is probed.
+        monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+        services.key_rarity.clear()
+        assert not services.search_plan("usman al", "PK", centre_id=centre_id).walk_reads_drivers
