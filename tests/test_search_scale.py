@@ -401,7 +401,7 @@ def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes
         centre_id = staff.lhr_counsellor.centre_id
         plan = services.search_plan("usman al", "PK", centre_id=centre_id)
         assert [len(group) for group in plan.key_groups] == [2, 1]
-        assert plan.walk_reads_drivers == postgresql
+        assert plan.walk_reads_drivers() == postgresql
         with statements_sent() as sent:
             pages = [services.search_clients(Actor(staff.lhr_counsellor, "test"), "usman al",
                                              page=page, per_page=2) for page in (1, 2)]
@@ -417,7 +417,20 @@ def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes
                                                drivers_read_whole=drivers_read_whole)
             listed.append(db.session.execute(text(walk), sql.params).scalars().all())
         assert listed == [[ids[0], ids[4], ids[3]]] * 2
-        # A driving key counted to the last limit may be far more common: it is probed.
-        monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+        # A key counted to the last limit may be far more common: the walk probes. A driving
+        # key ("usman", 5 keys)...
+        monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 5))
         services.key_rarity.clear()
-        assert not services.search_plan("usman al", "PK", centre_id=centre_id).walk_reads_drivers
+        assert not services.search_plan("usman al", "PK", centre_id=centre_id
+                                        ).walk_reads_drivers()
+        # ... or the one sound of the reading, counted when the walk is due ("asmn": 5 + 3).
+        monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 7))
+        services.key_rarity.clear()
+        assert services.search_plan("usman al", "PK", centre_id=centre_id
+                                    ).walk_reads_drivers() == postgresql
+    register_many(app, staff.lhr_counsellor, 3, given_name="Usmaan", family_name="Ahmed",
+                  given_name_native="", family_name_native="")
+    with app.test_request_context():
+        services.key_rarity.clear()
+        assert not services.search_plan("usman al", "PK", centre_id=centre_id
+                                        ).walk_reads_drivers()

@@ -672,8 +672,8 @@ class SearchPlan:
     # For a name not gathered whole whose spelling alone may be had by more people than
     # ``SEARCH_MATCH_LIMIT``: a statement counting them up to one more, and its parameters.
     spelled_count: tuple[object, dict] | None = None
-    # Whether ``recently_seen`` reads each group's driving key whole (``KeySql``).
-    walk_reads_drivers: bool = False
+    # How many keys each lookup of ``key_groups`` matched (``rarest_first``), where counted.
+    key_counts: dict = field(default_factory=dict)
 
     def __post_init__(self):
         # Every statement built on ``matches`` may order by ``closest_unless_too_many``.
@@ -710,8 +710,29 @@ class SearchPlan:
         sql = KeySql()
         walk = sql.recently_seen_with_keys(self.key_groups, centre_id=self.centre_id,
                                            limit=limit,
-                                           drivers_read_whole=self.walk_reads_drivers)
+                                           drivers_read_whole=self.walk_reads_drivers())
         return sql.subquery(walk, "matches"), {**sql.params, _MOST_LISTED: SEARCH_MATCH_LIMIT}
+
+    def walk_reads_drivers(self) -> bool:
+        """Whether ``recently_seen`` had better read each group's driving key whole than
+        probe it per client walked (``KeySql.recently_seen_with_keys``): on PostgreSQL, for a
+        name of several words whose every driving key is counted below the last probe limit
+        (the drivers of groups of several keys were; a group of one sound key, a reading, is
+        counted here, when a walk is due). Such a name is had by few of those seen lately: an
+        admin's "Ibra Al-" walked 20,677 clients of all centres for its first page (145 ms);
+        reading its drivers whole took 9 ms. A key counted to the limit may be far more
+        common: the sound of "Md.", 123,000 keys of all centres ("Md. Mah" took 95 ms so, 66
+        walked; in Dhaka "Md. Al", whose reading is that one sound, 30-40 so, 3-4 walked).
+        SQLite builds such a set several times slower ("Murt Al": 2 ms walked, 38 so).
+        Measured on the 1M-client archive with a scratch script."""
+        groups, last = self.key_groups, _RARITY_PROBE_LIMITS[-1]
+        if (db.engine.dialect.name != "postgresql" or len(groups) < 2 or len(groups[0]) < 2
+                or any(self.key_counts.get(group[0], last) >= last
+                       for group in groups if len(group) > 1)):
+            return False
+        sounds = _key_counts({group[0]: last for group in groups if len(group) == 1},
+                             self.centre_id, None)
+        return all(count < last for count in sounds.values())
 
     def reasons(self, client: Client, rank: int | None) -> list[str]:
         """Why ``client``, found with ``rank`` in ``matches`` (None: not known, as from
@@ -826,22 +847,7 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
                       closest=sql.subquery(ranked[0], "closest") if readings else None,
                       term=term, key_groups=tuple(map(tuple, groups)),
                       centre_id=centre_id, complete=complete, spelled_count=spelled_count,
-                      walk_reads_drivers=_walk_reads_drivers(groups, counts))
-
-
-def _walk_reads_drivers(groups: list[list[KeyLookup]], counts: dict[KeyLookup, int]) -> bool:
-    """Whether a walk to those seen last (``KeySql.recently_seen_with_keys``) had better read
-    each group's driving key whole than probe it per client: on PostgreSQL, for a name of
-    several words whose every group of several keys is driven by a key counted below the last
-    probe limit (the rest are one sound key of a reading, uncounted). Such a name is had by
-    few of those seen lately: an admin's "Ibra Al-" walked 20,677 clients of all centres for
-    its first page (145 ms); reading its drivers whole took 9 ms. A driver counted to the
-    limit may be far more common (the sound of "Md.", 123,000 keys of all centres: "Md. Mah"
-    took 95 ms so, 66 walked), and SQLite builds such a set several times slower ("Murt Al":
-    2 ms walked, 38 so). Measured on the 1M-client archive with a scratch script."""
-    last = _RARITY_PROBE_LIMITS[-1]
-    return (db.engine.dialect.name == "postgresql" and len(groups) > 1 and len(groups[0]) > 1
-            and all(counts.get(group[0], last) < last for group in groups if len(group) > 1))
+                      key_counts=counts)
 
 
 class SearchResults(Pagination):
