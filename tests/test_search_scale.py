@@ -382,12 +382,13 @@ def test_a_name_as_typed_that_more_people_have_than_the_limit_is_walked_straight
         assert any(" UNION ALL " in sql for sql in sent)
 
 
-def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes_find(
-        app, staff, monkeypatch):
+def test_a_walk_reads_each_driving_key_whole_and_finds_what_probes_find(app, staff,
+                                                                         monkeypatch):
     """A name of several words whose driving keys were counted below the last limit, and
-    whose reading is one (uncounted) sound key: on PostgreSQL the walk to those seen last
-    reads each group's driving key whole once instead of probing it per client walked. Either
-    way it lists the same clients of the centre, in the same order."""
+    whose reading is one sound key, counted below it too: the walk to those seen last reads
+    each group's driving key whole once instead of probing it per client walked (on SQLite,
+    when they have fewer keys in all than a limit). Either way it lists the same clients of
+    the centre, in the same order."""
     monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
     names = dict(given_name="Usman", family_name="Ali", given_name_native="",
                  family_name_native="")
@@ -396,12 +397,11 @@ def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes
     db.session.execute(update(Client).where(Client.id == ids[0])
                        .values(last_visit_at=utcnow() + timedelta(hours=1)))
     db.session.commit()
-    postgresql = db.engine.dialect.name == "postgresql"
     with app.test_request_context():
         centre_id = staff.lhr_counsellor.centre_id
         plan = services.search_plan("usman al", "PK", centre_id=centre_id)
         assert [len(group) for group in plan.key_groups] == [2, 1]
-        assert plan.walk_reads_drivers() == postgresql
+        assert plan.walk_reads_drivers()
         with statements_sent() as sent:
             pages = [services.search_clients(Actor(staff.lhr_counsellor, "test"), "usman al",
                                              page=page, per_page=2) for page in (1, 2)]
@@ -409,7 +409,7 @@ def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes
         assert all(page.recent_only for page in pages)
         walks = [sql for sql in sent if "ORDER BY c.last_visit_at DESC" in sql]
         assert len(walks) == 2
-        assert all(("c.id IN (SELECT" in sql) == postgresql for sql in walks)
+        assert all("c.id IN (SELECT" in sql for sql in walks)
         listed = []
         for drivers_read_whole in (False, True):
             sql = services.KeySql()
@@ -427,7 +427,17 @@ def test_a_walk_reads_each_driving_key_whole_on_postgresql_and_finds_what_probes
         monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 7))
         services.key_rarity.clear()
         assert services.search_plan("usman al", "PK", centre_id=centre_id
-                                    ).walk_reads_drivers() == postgresql
+                                    ).walk_reads_drivers()
+        # On SQLite the driving keys, 5 of the spelling and 5 of the sound, must be fewer
+        # in all than a limit.
+        with monkeypatch.context() as sqlite_limit:
+            sqlite_limit.setattr(services, "_SQLITE_DRIVERS_READ_WHOLE", 10)
+            assert services.search_plan("usman al", "PK", centre_id=centre_id
+                                        ).walk_reads_drivers() == (db.engine.dialect.name
+                                                                   == "postgresql")
+            sqlite_limit.setattr(services, "_SQLITE_DRIVERS_READ_WHOLE", 11)
+            assert services.search_plan("usman al", "PK", centre_id=centre_id
+                                        ).walk_reads_drivers()
     register_many(app, staff.lhr_counsellor, 3, given_name="Usmaan", family_name="Ahmed",
                   given_name_native="", family_name_native="")
     with app.test_request_context():

@@ -617,6 +617,11 @@ def _key_counts(limits: dict[KeyLookup, int], centre_id: int | None,
     return counts
 
 
+# On SQLite, how many keys a walk's driving keys may have in all to be read whole
+# (``SearchPlan.walk_reads_drivers``). Of the admin's 25 national name prefixes of the search
+# benchmark that walk, those below gained five to seven times; the first that lost had 7,636.
+_SQLITE_DRIVERS_READ_WHOLE = 5_000
+
 # The bound parameter of ``closest_unless_too_many``: ``SearchPlan`` gives it with the
 # parameters of its statements.
 _MOST_LISTED = "most_listed"
@@ -715,24 +720,31 @@ class SearchPlan:
 
     def walk_reads_drivers(self) -> bool:
         """Whether ``recently_seen`` had better read each group's driving key whole than
-        probe it per client walked (``KeySql.recently_seen_with_keys``): on PostgreSQL, for a
-        name of several words whose every driving key is counted below the last probe limit
-        (the drivers of groups of several keys were; a group of one sound key, a reading, is
+        probe it per client walked (``KeySql.recently_seen_with_keys``): for a name of
+        several words whose every driving key is counted below the last probe limit (the
+        drivers of groups of several keys were; a group of one sound key, a reading, is
         counted here, when a walk is due). Such a name is had by few of those seen lately: an
-        admin's "Ibra Al-" walked 20,677 clients of all centres for its first page (145 ms);
-        reading its drivers whole took 9 ms. A key counted to the limit may be far more
+        admin's "Ibra Al-" walked 20,677 clients of all centres for its first page
+        (PostgreSQL 145 ms); reading its drivers whole took 9 ms. A key counted to the limit may be far more
         common: the sound of "Md.", 123,000 keys of all centres ("Md. Mah" took 95 ms so, 66
         walked; in Dhaka "Md. Al", whose reading is that one sound, 30-40 so, 3-4 walked).
-        SQLite builds such a set several times slower ("Murt Al": 2 ms walked, 38 so).
-        Measured on the 1M-client archive with a scratch script."""
+        SQLite builds such a set several times slower: there the driving keys together must
+        be fewer than ``_SQLITE_DRIVERS_READ_WHOLE`` ("Ibra Al-", 1,547 keys: 88 ms walked,
+        11 so; "Murt Al", 10,076: 2 walked, 38 so). Measured on the 1M-client archive with a
+        scratch script."""
         groups, last = self.key_groups, _RARITY_PROBE_LIMITS[-1]
-        if (db.engine.dialect.name != "postgresql" or len(groups) < 2 or len(groups[0]) < 2
+        if (len(groups) < 2 or len(groups[0]) < 2
                 or any(self.key_counts.get(group[0], last) >= last
                        for group in groups if len(group) > 1)):
             return False
         sounds = _key_counts({group[0]: last for group in groups if len(group) == 1},
                              self.centre_id, None)
-        return all(count < last for count in sounds.values())
+        if any(count >= last for count in sounds.values()):
+            return False
+        if db.engine.dialect.name == "postgresql":
+            return True
+        drivers = [self.key_counts[group[0]] for group in groups if len(group) > 1]
+        return sum(drivers) + sum(sounds.values()) < _SQLITE_DRIVERS_READ_WHOLE
 
     def reasons(self, client: Client, rank: int | None) -> list[str]:
         """Why ``client``, found with ``rank`` in ``matches`` (None: not known, as from
