@@ -443,15 +443,15 @@ class KeySql:
 
         For a search that found more clients than it gathers: reading every match to sort
         them would read tens of thousands; here a common name is met often, so the walk
-        stops early. With ``drivers_read_whole`` (several groups only), the driving key of
-        each group is read whole once instead of probed per client: the database keeps its
-        clients in memory (a hashed subplan in PostgreSQL) and checks each client walked there,
-        for names rare among those seen lately, whose walk is long."""
+        stops early. With ``drivers_read_whole`` (for several groups only: inside OR,
+        neither database turns IN into a join, which one group's would become), the driving
+        key of each group is read whole once instead of probed per client: the database keeps
+        its clients in memory (a hashed subplan in PostgreSQL) and checks each client walked
+        there, for names rare among those seen lately, whose walk is long."""
         # Each alias is named after the number of values bound so far: unique in the query.
         alternatives = []
         for driver, *others in groups:
-            if drivers_read_whole and len(groups) > 1:
-                # Inside OR, neither database turns IN into a join: it stays a set read once.
+            if drivers_read_whole:
                 alias = f"d{len(self.params)}"
                 first = (f"c.id IN (SELECT {alias}.client_id "  # nosec B608
                          f"FROM client_search_keys AS {alias} "
@@ -725,14 +725,16 @@ class SearchPlan:
         drivers of groups of several keys were; a group of one sound key, a reading, is
         counted here, when a walk is due). Such a name is had by few of those seen lately: an
         admin's "Ibra Al-" walked 20,677 clients of all centres for its first page
-        (PostgreSQL 145 ms); reading its drivers whole took 9 ms. A key counted to the limit may be far more
-        common: the sound of "Md.", 123,000 keys of all centres ("Md. Mah" took 95 ms so, 66
-        walked; in Dhaka "Md. Al", whose reading is that one sound, 30-40 so, 3-4 walked).
+        (PostgreSQL 145 ms); reading its drivers whole took 9 ms. A key counted to the limit
+        may be far more common: the sound of "Md.", 123,000 keys of all centres ("Md. Mah"
+        took 95 ms so, 66 walked; in Dhaka "Md. Al", whose reading is that one sound, 30-40
+        so, 3-4 walked).
         SQLite builds such a set several times slower: there the driving keys together must
         be fewer than ``_SQLITE_DRIVERS_READ_WHOLE`` ("Ibra Al-", 1,547 keys: 88 ms walked,
         11 so; "Murt Al", 10,076: 2 walked, 38 so). Measured on the 1M-client archive with a
         scratch script."""
         groups, last = self.key_groups, _RARITY_PROBE_LIMITS[-1]
+        # Several groups: the spelling of several words and its readings.
         if (len(groups) < 2 or len(groups[0]) < 2
                 or any(self.key_counts.get(group[0], last) >= last
                        for group in groups if len(group) > 1)):
