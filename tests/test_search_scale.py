@@ -444,3 +444,37 @@ def test_a_walk_reads_each_driving_key_whole_and_finds_what_probes_find(app, sta
         services.key_rarity.clear()
         assert not services.search_plan("usman al", "PK", centre_id=centre_id
                                         ).walk_reads_drivers()
+
+
+def test_a_walk_leaves_out_a_reading_nobody_has_and_looks_again_for_a_remembered_none(
+        app, staff, monkeypatch):
+    """The reading of typed prefixes often sounds like no whole name ("muha usm": "mha
+    asm"): the walk to those seen last probes the spelling only. A count of none remembered
+    from an earlier search is looked at again, so someone registered since with that sound
+    is listed."""
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+    ids = register_many(app, staff.lhr_counsellor, 5)  # Muhammad Usman
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        services.key_rarity.clear()
+        plan = services.search_plan("muha usm", "PK", centre_id=staff.lhr_counsellor.centre_id)
+        assert [[lookup.kind for lookup in group] for group in plan.key_groups] == [
+            ["name", "name"], ["sound", "sound"]]
+        assert plan.groups_someone_has == plan.key_groups[:1]
+        with statements_sent() as sent:
+            first = services.search_clients(actor, "muha usm", page=1, per_page=2)
+        assert first.recent_only
+        assert [c.id for c in first.items] == [ids[4], ids[3]]
+        walks = [sql for sql in sent if "ORDER BY c.last_visit_at DESC" in sql]
+        assert [sql.count("EXISTS") for sql in walks] == [2]
+    # Sounds as typed, spelled otherwise, seen last.
+    [moha] = register_many(app, staff.lhr_counsellor, 1, given_name="Moha", family_name="Osm",
+                           given_name_native="", family_name_native="")
+    db.session.execute(update(Client).where(Client.id == moha)
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    with app.test_request_context():
+        again = services.search_clients(Actor(staff.lhr_counsellor, "test"), "muha usm",
+                                        page=1, per_page=2)
+        assert [c.id for c in again.items] == [moha, ids[4]]

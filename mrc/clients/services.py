@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
@@ -592,12 +592,14 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
 
 
 def _key_counts(limits: dict[KeyLookup, int], centre_id: int | None,
-                years: tuple[int, int] | None) -> dict[KeyLookup, int]:
+                years: tuple[int, int] | None, *, remembered: bool = True
+                ) -> dict[KeyLookup, int]:
     """How many keys each lookup matches, counted up to its limit in ``limits``: from
-    ``key_rarity`` where known, the others counted (index only) in one statement."""
+    ``key_rarity`` where known (unless not ``remembered``), the others counted (index only)
+    in one statement."""
     counts, to_count = {}, []
     for lookup, limit in limits.items():
-        known = key_rarity.get((lookup, centre_id, years), limit)
+        known = key_rarity.get((lookup, centre_id, years), limit) if remembered else None
         if known is None:
             to_count.append(lookup)
         else:
@@ -713,10 +715,25 @@ class SearchPlan:
         it gathers is arbitrary): the ``limit`` clients seen last among all it would find,
         all rank 0, as ``matches`` and the parameters to execute it with."""
         sql = KeySql()
-        walk = sql.recently_seen_with_keys(self.key_groups, centre_id=self.centre_id,
+        walk = sql.recently_seen_with_keys(self.groups_someone_has, centre_id=self.centre_id,
                                            limit=limit,
                                            drivers_read_whole=self.walk_reads_drivers())
         return sql.subquery(walk, "matches"), {**sql.params, _MOST_LISTED: SEARCH_MATCH_LIMIT}
+
+    @cached_property
+    def groups_someone_has(self) -> tuple[tuple[KeyLookup, ...], ...]:
+        """``key_groups`` but those whose driving key nobody has. A walk probes each group
+        for every client it passes: a reading of a typed prefix often sounds like no whole
+        name (the "muha" of "Muha Raz" sounds "mha", "muhammad" "mhmd"), and its probes were
+        a third of the walk's. A remembered count of none may be an hour old: those keys are
+        looked for again here (one probe of the index each), so that a client registered
+        since is not missed."""
+        unheld = [group[0] for group in self.key_groups if self.key_counts.get(group[0]) == 0]
+        if not unheld:
+            return self.key_groups
+        held = _key_counts(dict.fromkeys(unheld, 1), self.centre_id, None, remembered=False)
+        kept = tuple(group for group in self.key_groups if held.get(group[0], 1))
+        return kept or self.key_groups
 
     def walk_reads_drivers(self) -> bool:
         """Whether ``recently_seen`` had better read each group's driving key whole than
@@ -733,7 +750,7 @@ class SearchPlan:
         be fewer than ``_SQLITE_DRIVERS_READ_WHOLE`` ("Ibra Al-", 1,547 keys: 88 ms walked,
         11 so; "Murt Al", 10,076: 2 walked, 38 so). Measured on the 1M-client archive with a
         scratch script."""
-        groups, last = self.key_groups, _RARITY_PROBE_LIMITS[-1]
+        groups, last = self.groups_someone_has, _RARITY_PROBE_LIMITS[-1]
         # Several groups: the spelling of several words and its readings.
         if (len(groups) < 2 or len(groups[0]) < 2
                 or any(self.key_counts.get(group[0], last) >= last
