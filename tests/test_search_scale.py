@@ -448,10 +448,10 @@ def test_a_walk_reads_each_driving_key_whole_and_finds_what_probes_find(app, sta
 
 def test_a_walk_leaves_out_a_reading_nobody_has_and_looks_again_for_a_remembered_none(
         app, staff, monkeypatch):
-    """The reading of typed prefixes often sounds like no whole name ("muha usm": "mha
-    asm"): the walk to those seen last probes the spelling only. A count of none remembered
-    from an earlier search is looked at again, so someone registered since with that sound
-    is listed."""
+    """The reading of typed prefixes often sounds like no whole name ("muha usm": the pair
+    of sounds "asm mha"): the walk to those seen last probes the spelling only. A count of
+    none remembered from an earlier search is looked at again, so someone registered since
+    with that sound is listed."""
     monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
     monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
     ids = register_many(app, staff.lhr_counsellor, 5)  # Muhammad Usman
@@ -459,8 +459,9 @@ def test_a_walk_leaves_out_a_reading_nobody_has_and_looks_again_for_a_remembered
         actor = Actor(staff.lhr_counsellor, "test")
         services.key_rarity.clear()
         plan = services.search_plan("muha usm", "PK", centre_id=staff.lhr_counsellor.centre_id)
-        assert [[lookup.kind for lookup in group] for group in plan.key_groups] == [
-            ["name", "name"], ["sound", "sound"]]
+        assert [{(lookup.kind, lookup.value) for lookup in group}
+                for group in plan.key_groups] == [{("name", "usm"), ("name", "muha")},
+                                                  {("pair", "asm mha")}]
         assert plan.groups_someone_has == plan.key_groups[:1]
         with statements_sent() as sent:
             first = services.search_clients(actor, "muha usm", page=1, per_page=2)
@@ -478,3 +479,60 @@ def test_a_walk_leaves_out_a_reading_nobody_has_and_looks_again_for_a_remembered
         again = services.search_clients(Actor(staff.lhr_counsellor, "test"), "muha usm",
                                         page=1, per_page=2)
         assert [c.id for c in again.items] == [moha, ids[4]]
+
+
+def pair_keys(client_ids) -> set[tuple[int, str]]:
+    return set(db.session.execute(
+        select(ClientSearchKey.client_id, ClientSearchKey.value)
+        .where(ClientSearchKey.kind == "pair", ClientSearchKey.client_id.in_(client_ids))).all())
+
+
+def test_a_reading_of_two_sounds_is_one_pair_key_of_those_who_have_both(app, staff):
+    """Every two sounds of a client's names make a ``pair`` key (in any script, in order);
+    a search's reading of two sounds looks up that one key, and finds the same people as the
+    two sound keys did: the one who has both, not those who have either."""
+    usman, = register_many(app, staff.lhr_counsellor, 1)  # Muhammad Usman, محمد عثمان
+    others = [register_many(app, staff.lhr_counsellor, 1, given_name=given, family_name=family,
+                            given_name_native="", family_name_native="")[0]
+              for given, family in (("Muhammad", "Raza"), ("Usman", "Khan"))]
+    assert pair_keys([usman]) == {(usman, "asmn mhmd")}
+    with app.test_request_context():
+        plan = services.search_plan("mohammed osman", "PK",
+                                    centre_id=staff.lhr_counsellor.centre_id)
+        assert [[(lookup.kind, lookup.value) for lookup in group]
+                for group in plan.key_groups[1:]] == [[("pair", "asmn mhmd")]]
+        found = services.search_clients(Actor(staff.lhr_counsellor, "test"), "mohammed osman",
+                                        page=1, per_page=25)
+    assert [client.id for client in found.items] == [usman]
+    assert others  # each has one of the two sounds only
+
+
+def test_a_survivor_holds_the_pairs_of_sounds_of_the_records_merged_into_it(app, staff):
+    """The person is found by two names of which the duplicate had one: "Usman" (the
+    survivor's) with "Raza" (the duplicate's) is a pair the survivor holds."""
+    from mrc.clients.merge import merge_clients
+    survivor, = register_many(app, staff.lhr_counsellor, 1)
+    duplicate, = register_many(app, staff.lhr_counsellor, 1, given_name="Ali",
+                               family_name="Raza", given_name_native="", family_name_native="")
+    merge_clients(Actor(staff.lhr_manager), db.session.get(Client, survivor),
+                  db.session.get(Client, duplicate))
+    assert {value for _id, value in pair_keys([survivor])} == {
+        "asmn mhmd", "ala rza", "ala asmn", "ala mhmd", "asmn rza", "mhmd rza"}
+    with app.test_request_context():
+        found = services.search_clients(Actor(staff.lhr_counsellor, "test"), "osman raza",
+                                        page=1, per_page=25)
+    assert [client.id for client in found.items] == [survivor]
+
+
+def test_the_migration_writes_the_pairs_the_application_writes(app, staff):
+    from flask_migrate import downgrade, upgrade
+    ids = register_many(app, staff.lhr_counsellor, 2)
+    ids += register_many(app, staff.isb_counsellor, 1, given_name="Rokeya", family_name="Begum",
+                         given_name_native="রোকেয়া", family_name_native="বেগম")
+    written = pair_keys(ids)
+    assert len(written) == 3
+    db.session.remove()
+    downgrade(revision="0025")
+    assert pair_keys(ids) == set()
+    upgrade(revision="heads")
+    assert pair_keys(ids) == written

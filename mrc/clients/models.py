@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mrc.auth.models import User
 from mrc.centres.models import Centre
+from mrc.clients.search_keys import KEY_LENGTH
 from mrc.database import UTCDateTime, search_key_type, utcnow
 from mrc.extensions import db
 
@@ -144,8 +145,9 @@ class ClientSearchKey(db.Model):
     kind: ``name`` (one row per normalised name word, any script), ``sound`` (cross-script
     sound key of a name word, see ``mrc.clients.name_sounds``), ``typo`` (the sound key and
     its one-letter deletions: keys one typing mistake apart share one of them), ``father``
-    (sound keys of the father's name), ``phone`` (E.164 digits), ``nid`` (national ID, letters
-    and digits only).
+    (sound keys of the father's name), ``pair`` (two sound keys of the person's names, in
+    order, space-separated: ``search_keys.sound_pairs``), ``phone`` (E.164 digits), ``nid``
+    (national ID, letters and digits only).
 
     ``centre_id`` and ``birth_year`` are copies of the client's, or for the keys a survivor
     holds for a record merged into it, of that record's (kept by
@@ -168,7 +170,7 @@ class ClientSearchKey(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
-    value: Mapped[str] = mapped_column(search_key_type(100))
+    value: Mapped[str] = mapped_column(search_key_type(KEY_LENGTH))
     centre_id: Mapped[int | None] = mapped_column(Integer)
     birth_year: Mapped[int | None] = mapped_column(Integer)
 

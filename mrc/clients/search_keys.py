@@ -148,6 +148,25 @@ def typo_keys(sound_key: str) -> list[str]:
     return keys
 
 
+# The longest value a key column holds (``ClientSearchKey.value``).
+KEY_LENGTH = 100
+
+
+def sound_pair(first: str, second: str) -> str | None:
+    """The ``pair`` key of two different sound keys, in either order: "ala mhmd" for Ali and
+    Muhammad; None when it would not fit the key column (sound keys are a few letters)."""
+    pair = " ".join(sorted((first, second)))
+    return pair if first != second and len(pair) <= KEY_LENGTH else None
+
+
+def sound_pairs(sounds) -> list[str]:
+    """The ``pair`` keys of every two of ``sounds`` (each key once)."""
+    distinct = list(dict.fromkeys(sounds))
+    pairs = (sound_pair(first, second) for index, first in enumerate(distinct)
+             for second in distinct[index + 1:])
+    return [pair for pair in pairs if pair is not None]
+
+
 def client_keys(client) -> list[tuple[str, str]]:
     """All (kind, value) search keys of a client record, or of a row with its columns."""
     return keys_for(
@@ -168,7 +187,9 @@ def keys_for(*, names: list[str], phone_e164: str, national_id: str,
     as "Abd al-Rahman" does). ``name`` keys: folded name words (prefix search in the script
     typed); ``sound`` keys: cross-script sound keys (of both readings of a Latin "dh");
     ``typo`` keys: each sound key and its one-letter deletions, so that a name with one typing
-    mistake is still found; ``father`` keys: sound keys of the father's name.
+    mistake is still found; ``pair`` keys: every two of the sound keys (``sound_pairs``), so
+    that a search for two names, each had by thousands (Muhammad and Ali), reads only those
+    who have both; ``father`` keys: sound keys of the father's name.
     """
     keys = [("name", word) for word in name_words(*names)]
     sounds = name_sound_keys(*[variant for name in names for variant in spelling_variants(name)])
@@ -177,6 +198,7 @@ def keys_for(*, names: list[str], phone_e164: str, national_id: str,
     for key in sounds:
         typos += [typo for typo in typo_keys(key) if typo not in typos]
     keys += [("typo", key) for key in typos]
+    keys += [("pair", pair) for pair in sound_pairs(sounds)]
     if father_name:
         keys += [("father", key)
                  for key in name_sound_keys(*spelling_variants(father_name))]
