@@ -42,6 +42,9 @@ _LETTER_FOLDS = str.maketrans(
 
 _APOSTROPHES = re.compile("['’ʼ`]")
 
+# The longest value a key column holds (``ClientSearchKey.value``).
+KEY_LENGTH = 100
+
 
 def fold_text(text: str) -> str:
     """Case-, diacritic- and letter-variant-insensitive form of ``text``."""
@@ -70,7 +73,7 @@ def _name_words(names: tuple[str, ...]) -> tuple[str, ...]:
         )
         for word in separated.split():
             if word not in words:
-                words.append(word[:100])
+                words.append(word[:KEY_LENGTH])
     return tuple(words)
 
 
@@ -125,7 +128,7 @@ def _name_sound_keys(names: tuple[str, ...]) -> tuple[str, ...]:
     for name in names:
         for key in sound_keys(name_words(name)):
             if key not in keys:
-                keys.append(key[:100])
+                keys.append(key[:KEY_LENGTH])
     return tuple(keys)
 
 
@@ -146,10 +149,6 @@ def typo_keys(sound_key: str) -> list[str]:
         if deleted not in keys:
             keys.append(deleted)
     return keys
-
-
-# The longest value a key column holds (``ClientSearchKey.value``).
-KEY_LENGTH = 100
 
 
 def sound_pair(first: str, second: str) -> str | None:
