@@ -285,7 +285,8 @@ def test_records_merged_into_candidates_are_found_through_an_index(app, staff):
 def test_common_keys_read_whole_and_intersected_find_what_probes_find(app, staff, monkeypatch):
     """When every key of a name is common, those not many times more common than the driving
     key are read whole and intersected with it instead of probed row by row (a plan chosen
-    from the key counts); the clients found must be the same either way."""
+    from the key counts); the clients found must be the same either way, and the same as
+    through the ``words`` keys of the words typed, which are looked up in their stead."""
     monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 50))
     usmans = register_many(app, staff.lhr_counsellor, 3)
     register_many(app, staff.lhr_counsellor, 2, family_name="Ali", family_name_native="علی")
@@ -310,6 +311,14 @@ def test_common_keys_read_whole_and_intersected_find_what_probes_find(app, staff
     with app.test_request_context():
         for user in (staff.lhr_counsellor, staff.admin):
             actor = Actor(user, "test")
+            pair_lookups = []
+            monkeypatch.setattr(services, "word_pair_lookups",
+                                lambda words, real=services.word_pair_lookups,
+                                seen=pair_lookups: seen.append(real(words)) or seen[-1])
+            through_word_pairs = results(actor)
+            assert [("words", "muhammad usman")] in [
+                [(lookup.kind, lookup.value) for lookup in lookups] for lookups in pair_lookups]
+            monkeypatch.setattr(services, "word_pair_lookups", lambda _words: None)
             with statements_sent() as sent:
                 intersected = results(actor)
             assert any(" INTERSECT " in sql for sql in sent)
@@ -318,7 +327,9 @@ def test_common_keys_read_whole_and_intersected_find_what_probes_find(app, staff
                 with statements_sent() as sent:
                     probed = results(actor)
                 assert not any(" INTERSECT " in sql for sql in sent)
-            assert intersected == probed
+            assert intersected == probed == through_word_pairs
+            monkeypatch.undo()
+            monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 50))
             if user is staff.lhr_counsellor:
                 assert intersected["muhammad usman"] == (3, sorted(usmans))
             else:  # both centres' Muhammad Usmans
@@ -332,6 +343,8 @@ def test_a_key_past_the_last_limit_is_counted_on_before_it_is_read_whole(app, st
     more keys than that, probed per row of the driver when it has more ("muhammad" of all
     centres against a rarer word). The same clients are found either way."""
     monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (2, 4))
+    # The words as typed looked up as prefixes, not by their ``words`` keys.
+    monkeypatch.setattr(services, "word_pair_lookups", lambda _words: None)
     usmans = register_many(app, staff.lhr_counsellor, 3)
     register_many(app, staff.lhr_counsellor, 4, family_name="Ali", family_name_native="علی")
     with app.test_request_context():
@@ -375,13 +388,13 @@ def test_a_name_as_typed_that_more_people_have_than_the_limit_is_walked_straight
             first = services.search_clients(actor, "muhammad usman", page=1, per_page=2)
         assert (first.more, first.recent_only, first.total) == (True, True, 3)
         assert [c.id for c in first.items] == [ids[0], ids[4]]
-        assert not any(" UNION ALL " in sql for sql in sent)
+        assert not any(" UNION ALL SELECT client_id, rank " in sql for sql in sent)
         # Five as typed, not more than a limit of five: gathered and counted as before.
         monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 5)
         with statements_sent() as sent:
             every = services.search_clients(actor, "muhammad usman", page=1, per_page=25)
         assert (every.more, every.recent_only, every.total) == (False, False, 5)
-        assert any(" UNION ALL " in sql for sql in sent)
+        assert any(" UNION ALL SELECT client_id, rank " in sql for sql in sent)
 
 
 def test_a_walk_reads_each_driving_key_whole_and_finds_what_probes_find(app, staff,
@@ -483,10 +496,10 @@ def test_a_walk_leaves_out_a_reading_nobody_has_and_looks_again_for_a_remembered
         assert [c.id for c in again.items] == [moha, ids[4]]
 
 
-def pair_keys(client_ids) -> set[tuple[int, str]]:
+def pair_keys(client_ids, kind: str = "pair") -> set[tuple[int, str]]:
     return set(db.session.execute(
         select(ClientSearchKey.client_id, ClientSearchKey.value)
-        .where(ClientSearchKey.kind == "pair", ClientSearchKey.client_id.in_(client_ids))).all())
+        .where(ClientSearchKey.kind == kind, ClientSearchKey.client_id.in_(client_ids))).all())
 
 
 def test_a_reading_of_two_sounds_is_one_pair_key_of_those_who_have_both(app, staff):
@@ -530,10 +543,107 @@ def test_the_migration_writes_the_pairs_the_application_writes(app, staff):
     ids = register_many(app, staff.lhr_counsellor, 2)
     ids += register_many(app, staff.isb_counsellor, 1, given_name="Rokeya", family_name="Begum",
                          given_name_native="রোকেয়া", family_name_native="বেগম")
-    written = pair_keys(ids)
-    assert len(written) == 3
+    written = {kind: pair_keys(ids, kind) for kind in ("pair", "words")}
+    assert [len(written[kind]) for kind in ("pair", "words")] == [3, 18]
     db.session.remove()
     downgrade(revision="0025")
-    assert pair_keys(ids) == set()
+    assert pair_keys(ids) == pair_keys(ids, "words") == set()
     upgrade(revision="heads")
-    assert pair_keys(ids) == written
+    assert {kind: pair_keys(ids, kind) for kind in ("pair", "words")} == written
+
+
+def test_two_words_as_typed_are_looked_up_by_the_words_keys_of_those_who_have_both(
+        app, staff, monkeypatch):
+    """Every two name words of a client (any script, sorted) make a ``words`` key. A name of
+    common words as typed looks up the pairs of the words each typed word starts, not each
+    prefix's keys intersected ("huss kha" of all centres: 410 keys, where the prefixes are
+    20,000 and 62,622), and finds the same people."""
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (1, 50))
+    usman, = register_many(app, staff.lhr_counsellor, 1)  # Muhammad Usman, محمد عثمان
+    assert {value for _id, value in pair_keys([usman], "words")} == {
+        "muhammad usman", "muhammad محمد", "muhammad عثمان", "usman محمد", "usman عثمان",
+        "عثمان محمد"}
+    others = [register_many(app, staff.lhr_counsellor, 1, given_name=given, family_name=family,
+                            given_name_native="", family_name_native="")[0]
+              for given, family in (("Muhammad", "Raza"), ("Mustafa", "Usmani"),
+                                    ("Usman", "Khan"))]
+    terms = ["muh usm", "mu usm", "usm mu", "محمد عثمان", "muhammad usman khan", "usm kh",
+             "mu raz", "mus usmani"]
+    with app.test_request_context():
+        actor = Actor(staff.lhr_counsellor, "test")
+        assert services.word_pair_lookups(["muh", "usma"]) == [
+            services.KeyLookup("words", ("muhammad usman", "muhammad usmani"))]
+        # Three words: the pairs of the first and second, and of the second and third.
+        assert services.word_pair_lookups(["muh", "raz", "kh"]) == [
+            services.KeyLookup("words", "muhammad raza"),
+            services.KeyLookup("words", "khan raza")]
+        # "mu" stands for Muhammad and Mustafa, "usm" for Usman and Usmani: four pairs.
+        assert services.word_pair_lookups(["mu", "usm"]) == [services.KeyLookup(
+            "words", ("muhammad usman", "muhammad usmani", "mustafa usman", "mustafa usmani"))]
+
+        def found(term):
+            services.key_rarity.clear()
+            page = services.search_clients(actor, term, page=1, per_page=25)
+            return sorted(client.id for client in page.items)
+
+        looked_up = []
+        with monkeypatch.context() as spy:
+            spy.setattr(services, "word_pair_lookups",
+                        lambda words, real=services.word_pair_lookups:
+                        looked_up.append(real(words)) or looked_up[-1])
+            by_words = {term: found(term) for term in terms}
+        assert all(looked_up)
+        monkeypatch.setattr(services, "word_pair_lookups", lambda _words: None)
+        assert by_words == {term: found(term) for term in terms}
+    assert by_words["mu usm"] == sorted([usman, others[1]])
+    assert by_words["usm kh"] == [others[2]]
+    assert by_words["muhammad usman khan"] == []
+
+
+def test_words_as_typed_are_looked_up_as_prefixes_where_no_pair_can_stand_for_them(
+        app, staff, monkeypatch):
+    """A typed word that starts another one typed may be one name word standing for both (Ali
+    for "al ali"), which no pair holds; a typed word starting more words than a lookup may
+    list is looked up as a prefix too."""
+    register_many(app, staff.lhr_counsellor, 1, given_name="Ali", family_name="Khan",
+                  given_name_native="", family_name_native="")
+    register_many(app, staff.lhr_counsellor, 1, given_name="Alina", family_name="Kamal",
+                  given_name_native="", family_name_native="")
+    with app.test_request_context():
+        with statements_sent() as sent:
+            assert services.word_pair_lookups(["al", "ali"]) is None
+        assert sent == []
+        assert services.word_pair_lookups(["ali", "k"]) == [services.KeyLookup(
+            "words", ("ali kamal", "ali khan", "alina kamal", "alina khan"))]
+        monkeypatch.setattr(services, "_WORDS_PER_TYPED_WORD", 1)
+        assert services.word_pair_lookups(["ali", "k"]) is None
+        assert services.words_starting(["ali", "k"], 2) == {
+            "ali": ["ali", "alina"], "k": ["kamal", "khan"]}
+        assert services.words_starting(["zz"], 2) == {"zz": []}
+        assert services.word_pair_lookups(["ali", "zz"]) is None
+
+
+def test_a_list_of_pairs_is_padded_to_one_of_a_few_lengths():
+    assert services.padded(["a"]) == ("a",)
+    assert services.padded(["a", "b", "c"]) == ("a", "b", "c", "c")
+    assert len(services.padded([str(n) for n in range(5)])) == 8
+
+
+def test_a_survivor_holds_the_pairs_of_words_of_the_records_merged_into_it(app, staff,
+                                                                          monkeypatch):
+    """Typed as the survivor's given name with the duplicate's family name, the person is
+    found through the ``words`` key the survivor holds across both records."""
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (1, 50))
+    survivor, = register_many(app, staff.lhr_counsellor, 1, given_name_native="",
+                              family_name_native="")
+    duplicate, = register_many(app, staff.lhr_counsellor, 1, given_name="Ali",
+                               family_name="Raza", given_name_native="", family_name_native="")
+    merge_clients(Actor(staff.lhr_manager), db.session.get(Client, survivor),
+                  db.session.get(Client, duplicate))
+    assert {value for _id, value in pair_keys([survivor], "words")} == {
+        "muhammad usman", "ali raza", "ali usman", "ali muhammad", "raza usman",
+        "muhammad raza"}
+    with app.test_request_context():
+        found = services.search_clients(Actor(staff.lhr_counsellor, "test"), "usm raz",
+                                        page=1, per_page=25)
+    assert [client.id for client in found.items] == [survivor]

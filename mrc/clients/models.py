@@ -146,8 +146,9 @@ class ClientSearchKey(db.Model):
     sound key of a name word, see ``mrc.clients.name_sounds``), ``typo`` (the sound key and
     its one-letter deletions: keys one typing mistake apart share one of them), ``father``
     (sound keys of the father's name), ``pair`` (two sound keys of the person's names,
-    sorted, space-separated: ``search_keys.sound_pairs``), ``phone`` (E.164 digits), ``nid``
-    (national ID, letters and digits only).
+    sorted, space-separated: ``search_keys.key_pairs``), ``words`` (two name words of the
+    person's names, the same way), ``phone`` (E.164 digits), ``nid`` (national ID, letters
+    and digits only).
 
     ``centre_id`` and ``birth_year`` are copies of the client's, or for the keys a survivor
     holds for a record merged into it, of that record's (kept by

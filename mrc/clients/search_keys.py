@@ -151,17 +151,18 @@ def typo_keys(sound_key: str) -> list[str]:
     return keys
 
 
-def sound_pair(first: str, second: str) -> str | None:
-    """The ``pair`` key of two different sound keys, in either order: "ala mhmd" for Ali and
-    Muhammad; None when it would not fit the key column (sound keys are a few letters)."""
+def key_pair(first: str, second: str) -> str | None:
+    """The key of two different keys, in either order: the ``pair`` of two sound keys ("ala
+    mhmd" for Ali and Muhammad), the ``words`` of two name words ("ali muhammad"); None when
+    it would not fit the key column."""
     pair = " ".join(sorted((first, second)))
     return pair if first != second and len(pair) <= KEY_LENGTH else None
 
 
-def sound_pairs(sounds) -> list[str]:
-    """The ``pair`` keys of every two of ``sounds`` (each key once)."""
-    distinct = list(dict.fromkeys(sounds))
-    pairs = (sound_pair(first, second) for index, first in enumerate(distinct)
+def key_pairs(keys) -> list[str]:
+    """The keys of every two of ``keys`` (``key_pair``, each once)."""
+    distinct = list(dict.fromkeys(keys))
+    pairs = (key_pair(first, second) for index, first in enumerate(distinct)
              for second in distinct[index + 1:])
     return [pair for pair in pairs if pair is not None]
 
@@ -186,18 +187,22 @@ def keys_for(*, names: list[str], phone_e164: str, national_id: str,
     as "Abd al-Rahman" does). ``name`` keys: folded name words (prefix search in the script
     typed); ``sound`` keys: cross-script sound keys (of both readings of a Latin "dh");
     ``typo`` keys: each sound key and its one-letter deletions, so that a name with one typing
-    mistake is still found; ``pair`` keys: every two of the sound keys (``sound_pairs``), so
+    mistake is still found; ``pair`` keys: every two of the sound keys (``key_pairs``), so
     that a search for two names, each had by thousands (Muhammad and Ali), reads only those
-    who have both; ``father`` keys: sound keys of the father's name.
+    who have both; ``words`` keys: every two of the name words, the same for two names as
+    typed ("Muha Ali": those whose words start so); ``father`` keys: sound keys of the
+    father's name.
     """
-    keys = [("name", word) for word in name_words(*names)]
+    words = name_words(*names)
+    keys = [("name", word) for word in words]
     sounds = name_sound_keys(*[variant for name in names for variant in spelling_variants(name)])
     keys += [("sound", key) for key in sounds]
     typos: list[str] = []
     for key in sounds:
         typos += [typo for typo in typo_keys(key) if typo not in typos]
     keys += [("typo", key) for key in typos]
-    keys += [("pair", pair) for pair in sound_pairs(sounds)]
+    keys += [("pair", pair) for pair in key_pairs(sounds)]
+    keys += [("words", pair) for pair in key_pairs(words)]
     if father_name:
         keys += [("father", key)
                  for key in name_sound_keys(*spelling_variants(father_name))]

@@ -32,8 +32,8 @@ from mrc.clients.search_keys import (
     name_sound_keys,
     name_words,
     phone_key_candidates,
-    sound_pair,
-    sound_pairs,
+    key_pair,
+    key_pairs,
     spelling_variants,
     typo_keys,
 )
@@ -185,15 +185,17 @@ def search_keys_of(client: Client) -> list[ClientSearchKey]:
 def keys_of_records(records) -> list[tuple[str, str, int | None]]:
     """The distinct (kind, value, birth year) search keys of one person's records: the
     client's own, then those of the records merged into it (``KEYED_COLUMNS`` of each), and
-    the ``pair`` keys of two sounds of different records (the person is found by a name
-    whose one word only the duplicate had), with the client's birth year."""
+    the ``pair`` keys of two sounds and ``words`` keys of two name words of different records
+    (the person is found by a name whose one word only the duplicate had), with the client's
+    birth year."""
     keys = {(kind, value, record.birth_year): None
             for record in records for kind, value in client_keys(record)}
     if len(records) > 1:
-        held = {value for kind, value, _year in keys if kind == "pair"}
-        sounds = [value for kind, value, _year in keys if kind == "sound"]
-        keys.update({("pair", pair, records[0].birth_year): None
-                     for pair in sound_pairs(sounds) if pair not in held})
+        for pair_kind, kind_paired in (("pair", "sound"), ("words", "name")):
+            held = {value for kind, value, _year in keys if kind == pair_kind}
+            paired = [value for kind, value, _year in keys if kind == kind_paired]
+            keys.update({(pair_kind, pair, records[0].birth_year): None
+                         for pair in key_pairs(paired) if pair not in held})
     return list(keys)
 
 
@@ -566,7 +568,7 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
     """Each group of lookups (the keys one client must all have) ordered by how many keys
     each matches, single values before lists on a tie: the rarest then drives the lookup;
     and the counts (up to the limit they were counted to; none for a group of one key but a
-    ``pair`` key: a reading of two sounds, which is counted as when it was two keys).
+    ``pair`` or ``words`` key: two sounds or two words, counted as when they were two keys).
 
     Counting is index only and stops at a limit: first a low one; only when every key of a
     group reaches it (a name of common words only) are they counted again up to a higher one.
@@ -581,7 +583,8 @@ def rarest_first(groups: list[list[KeyLookup]], *, centre_id: int | None,
     reached = 0  # the limit every key of a group must have reached to be counted again
     for limit in _RARITY_PROBE_LIMITS:
         tied = list(dict.fromkeys(
-            lookup for group in groups if (len(group) > 1 or group[0].kind == "pair")
+            lookup for group in groups
+            if (len(group) > 1 or group[0].kind in ("pair", "words"))
             and all(counts.get(other, 0) >= reached for other in group)
             for lookup in group))
         reached = limit
@@ -868,20 +871,28 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
                 for variant in spelling_variants(term)]
     readings = [lookups for lookups in readings if lookups]
     groups, counts = rarest_first([spelled, *readings], centre_id=centre_id)
+    spelled, *readings = groups
+    # Words as typed that many people's names have: those who have them all are looked up
+    # by their ``words`` keys instead (``word_pair_lookups``).
+    looked_up = spelled
+    if len(words) > 1 and counts.get(spelled[0], 0) >= _RARITY_PROBE_LIMITS[0]:
+        pairs = word_pair_lookups(words)
+        if pairs:
+            [looked_up], pair_counts = rarest_first([pairs], centre_id=centre_id)
+            counts = {**counts, **pair_counts}
     # When the key driving each lookup was counted below the last probe limit, gathering all
     # it finds reads no more than that many keys; ordered by last visit, its first rows are
     # then those seen last, which otherwise takes a walk of the centre's clients ("muhammad
     # ali" in Lahore, 1,585 people of 200,000: the walk probed 15,000 clients for page 4).
     complete = all(counts.get(group[0], _RARITY_PROBE_LIMITS[-1]) < _RARITY_PROBE_LIMITS[-1]
-                   for group in groups)
+                   for group in (looked_up, *readings))
     gathered = None if complete else limit
-    spelled, *readings = groups
     sql = KeySql(counts)
-    ranked = [sql.clients_with_keys(spelled, centre_id=centre_id, limit=gathered)]
+    ranked = [sql.clients_with_keys(looked_up, centre_id=centre_id, limit=gathered)]
     ranked += [sql.clients_with_keys(sounds, centre_id=centre_id, limit=gathered, rank=1)
                for sounds in readings]
     spelled_count = None
-    if not complete and counts.get(spelled[0], 0) > SEARCH_MATCH_LIMIT:
+    if not complete and counts.get(looked_up[0], 0) > SEARCH_MATCH_LIMIT:
         # The spelled lookup's own SQL and parameters, counted.
         spelled_count = (_key_text(f"SELECT count(*) FROM ({ranked[0]}) AS spelled"),  # nosec B608
                          sql.params)
@@ -890,6 +901,77 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
                       term=term, key_groups=tuple(map(tuple, groups)),
                       centre_id=centre_id, complete=complete, spelled_count=spelled_count,
                       key_counts=counts)
+
+
+# How many name words a typed word may stand for, and how many pairs of them one lookup may
+# list, for a name as typed to be looked up by its ``words`` keys (``word_pair_lookups``).
+_WORDS_PER_TYPED_WORD = 40
+_WORD_PAIRS_PER_LOOKUP = 400
+
+
+def word_pair_lookups(typed: list[str]) -> list[KeyLookup] | None:
+    """The lookups of the ``words`` keys of every two words typed one after the other: each
+    typed word stands for the name words starting with it (``words_starting``), and a lookup
+    lists every pair of them. Together they find those whose names have a word starting with
+    each typed word, as the prefix lookups intersected do: "huss kha" of all centres is 24
+    pairs, 410 keys, where the prefixes are 20,000 and 62,622 keys.
+
+    None (the prefixes are looked up instead) when a typed word starts another (one name
+    word may then stand for both, which no pair holds), stands for too many words, or a pair
+    would not fit the key column."""
+    if any(first.startswith(second) for index, first in enumerate(typed)
+           for other, second in enumerate(typed) if index != other):
+        return None
+    standing_for = words_starting(typed, _WORDS_PER_TYPED_WORD)
+    if standing_for is None:
+        return None
+    lookups = []
+    for first, second in zip(typed, typed[1:]):
+        pairs = [key_pair(one, other) for one in standing_for[first]
+                 for other in standing_for[second]]
+        if None in pairs or not pairs or len(pairs) > _WORD_PAIRS_PER_LOOKUP:
+            return None
+        lookups.append(KeyLookup("words", pairs[0] if len(pairs) == 1 else padded(pairs)))
+    return list(dict.fromkeys(lookups))
+
+
+def padded(values: list[str]) -> tuple[str, ...]:
+    """``values``, the last repeated up to a power of two: a list of one to hundreds of pairs
+    then makes one of a few texts of a statement, which are compiled once (each length was a
+    statement compiled anew, a millisecond of such a search)."""
+    length = 1 << (len(values) - 1).bit_length()
+    return (*values, *[values[-1]] * (length - len(values)))
+
+
+def words_starting(prefixes: list[str], most: int) -> dict[str, list[str]] | None:
+    """The distinct name words of all centres starting with each of ``prefixes``, in one
+    statement; None when one of them starts more than ``most``.
+
+    Each word is one step down the key index to the next word (a skip scan written as a
+    recursive query): "kha" is 8 words of 62,622 keys."""
+    sql, parts = KeySql(), []
+    names = sql.bind("name")
+    for number, prefix in enumerate(prefixes):
+        low, high = sql.bind(prefix), sql.bind(prefix + chr(0x10FFFF))
+        # Only aliases and bound-parameter names are formatted in; every value is bound.
+        parts.append(
+            f"w{number}(word, taken) AS ("  # nosec B608
+            f"SELECT (SELECT k.value FROM client_search_keys AS k WHERE k.kind = {names} "
+            f"AND k.value >= {low} AND k.value < {high} ORDER BY k.value LIMIT 1), 1 "
+            f"UNION ALL SELECT (SELECT k.value FROM client_search_keys AS k "
+            f"WHERE k.kind = {names} AND k.value > w{number}.word AND k.value < {high} "
+            f"ORDER BY k.value LIMIT 1), w{number}.taken + 1 FROM w{number} "
+            f"WHERE w{number}.word IS NOT NULL AND w{number}.taken <= {most})")
+    chosen = " UNION ALL ".join(f"SELECT {number} AS typed, word, taken FROM w{number} "  # nosec B608
+                                f"WHERE word IS NOT NULL" for number in range(len(prefixes)))
+    rows = db.session.execute(_key_text(f"WITH RECURSIVE {', '.join(parts)} {chosen}"),
+                              sql.params).all()
+    found: dict[str, list[str]] = {prefix: [] for prefix in prefixes}
+    for typed, word, taken in rows:
+        if taken > most:
+            return None
+        found[prefixes[typed]].append(word)
+    return found
 
 
 def reading_lookups(sounds: list[str]) -> list[KeyLookup]:
@@ -901,7 +983,7 @@ def reading_lookups(sounds: list[str]) -> list[KeyLookup]:
     column, is looked up as a sound key."""
     if len(sounds) < 2:
         return [KeyLookup("sound", key) for key in sounds]
-    pairs = [sound_pair(first, second) for first, second in zip(sounds, sounds[1:])]
+    pairs = [key_pair(first, second) for first, second in zip(sounds, sounds[1:])]
     if None in pairs:
         return [KeyLookup("sound", key) for key in sounds]
     return [KeyLookup("pair", pair) for pair in dict.fromkeys(pairs)]

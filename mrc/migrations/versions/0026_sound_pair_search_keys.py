@@ -7,7 +7,7 @@ Create Date: 2026-11-27 08:10:00
 A search for two common names ("muhammad ali": the sounds of Muhammad and Ali, 31,095 and
 11,798 keys of Lahore's 200,000 clients on the 1M-client archive) read both sound keys whole
 and intersected them to find the 1,717 who have both. A ``pair`` key of the two sounds
-(``mrc.clients.search_keys.sound_pairs``) is had by those 1,717 only. New and changed clients
+(``mrc.clients.search_keys.key_pairs``) is had by those 1,717 only. New and changed clients
 get them from the application; this writes them for the clients already registered, from
 their sound keys, in one statement (``flask mrc rebuild-search-keys`` writes the same pairs).
 """
@@ -21,7 +21,7 @@ down_revision = "0025"
 branch_labels = None
 depends_on = None
 
-# The key column holds 100 characters: a longer pair is not kept (as in ``sound_pair``).
+# The key column holds 100 characters: a longer pair is not kept (as in ``key_pair``).
 PAIRS_OF_SOUNDS = sa.text("""
     INSERT INTO client_search_keys (client_id, kind, value, centre_id, birth_year)
     SELECT DISTINCT a.client_id, 'pair', a.value || ' ' || b.value, a.centre_id, a.birth_year
