@@ -647,3 +647,79 @@ def test_a_survivor_holds_the_pairs_of_words_of_the_records_merged_into_it(app, 
         found = services.search_clients(Actor(staff.lhr_counsellor, "test"), "usm raz",
                                         page=1, per_page=25)
     assert [client.id for client in found.items] == [survivor]
+
+
+def test_a_walk_that_reads_its_drivers_whole_reads_the_words_keys_of_the_name_as_typed(
+        app, staff, monkeypatch):
+    """A name as typed looked up by its ``words`` keys, more people having it than a search
+    gathers (its reading, one sound, not counted when looked up): the walk to those seen last
+    reads those keys whole (the few who have the words,
+    where a prefix may be counted past the last limit), or probes the prefixes per client;
+    it lists the same clients, in the same order, either way."""
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (1, 50))
+    names = dict(given_name="Usman", family_name="Ali", given_name_native="",
+                 family_name_native="")
+    ids = register_many(app, staff.lhr_counsellor, 5, **names)
+    register_many(app, staff.isb_counsellor, 2, **names)  # of another centre
+    db.session.execute(update(Client).where(Client.id == ids[2])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    with app.test_request_context():
+        centre_id = staff.lhr_counsellor.centre_id
+        services.key_rarity.clear()
+        plan = services.search_plan("usman al", "PK", centre_id=centre_id)
+        assert plan.words_lookups == (services.KeyLookup("words", "ali usman"),)
+        assert plan.groups_read_whole[0] == plan.words_lookups
+        assert plan.walk_reads_drivers()
+        with statements_sent() as sent:
+            first = services.search_clients(Actor(staff.lhr_counsellor, "test"), "usman al",
+                                            page=1, per_page=2)
+        assert first.recent_only
+        assert [c.id for c in first.items] == [ids[2], ids[4]]
+        walks = [sql for sql in sent if "ORDER BY c.last_visit_at DESC" in sql]
+        assert len(walks) == 1 and "c.id IN (SELECT" in walks[0]
+        listed = []
+        for groups, read_whole in ((plan.groups_someone_has, False),
+                                   (plan.groups_read_whole, True)):
+            sql = services.KeySql()
+            walk = sql.recently_seen_with_keys(groups, centre_id=centre_id, limit=3,
+                                               drivers_read_whole=read_whole)
+            listed.append(db.session.execute(text(walk), sql.params).scalars().all())
+        assert listed == [[ids[2], ids[4], ids[3]]] * 2
+
+
+def test_a_key_more_than_twice_the_limit_have_walks_to_those_seen_last_at_once(
+        app, staff, monkeypatch):
+    """Every key counted below the last limit, but one of them, a lookup on its own, had by
+    more than twice the limit: more people have the name than the pages list, so no one is
+    gathered or counted; the walk (reading its drivers whole) lists those seen last."""
+    monkeypatch.setattr(services, "SEARCH_MATCH_LIMIT", 3)
+    monkeypatch.setattr(services, "_RARITY_PROBE_LIMITS", (1, 50))
+    names = dict(given_name="Usman", family_name="Ali", given_name_native="",
+                 family_name_native="")
+    ids = register_many(app, staff.lhr_counsellor, 7, **names)
+    db.session.execute(update(Client).where(Client.id == ids[1])
+                       .values(last_visit_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    with app.test_request_context():
+        services.key_rarity.clear()
+        plan = services.search_plan("usman ali", "PK", centre_id=staff.lhr_counsellor.centre_id)
+        assert (plan.known_too_common, plan.complete) == (True, False)
+        with statements_sent() as sent:
+            first = services.search_clients(Actor(staff.lhr_counsellor, "test"), "usman ali",
+                                            page=1, per_page=2)
+        assert (first.more, first.recent_only, first.total) == (True, True, 3)
+        assert [c.id for c in first.items] == [ids[1], ids[6]]
+        assert not any(" UNION ALL SELECT client_id, rank " in sql or "count(*) FROM" in sql
+                       for sql in sent)
+    # Six have it: not more than twice the limit, so they are gathered and counted.
+    db.session.execute(update(Client).where(Client.id == ids[0])
+                       .values(anonymised_at=utcnow()))
+    db.session.execute(ClientSearchKey.__table__.delete()
+                       .where(ClientSearchKey.client_id == ids[0]))
+    db.session.commit()
+    with app.test_request_context():
+        services.key_rarity.clear()
+        plan = services.search_plan("usman ali", "PK", centre_id=staff.lhr_counsellor.centre_id)
+        assert (plan.known_too_common, plan.complete) == (False, True)

@@ -695,6 +695,12 @@ class SearchPlan:
     spelled_count: tuple[object, dict] | None = None
     # How many keys each lookup of ``key_groups`` matched (``rarest_first``), where counted.
     key_counts: dict = field(default_factory=dict)
+    # The ``words`` lookups of the name as typed, where they replace its prefixes' in
+    # ``matches`` (``word_pair_lookups``).
+    words_lookups: tuple[KeyLookup, ...] | None = None
+    # Whether the key counts alone say that more people have the name than
+    # ``SEARCH_MATCH_LIMIT``, with no need to count them (``search_plan``).
+    known_too_common: bool = False
 
     def __post_init__(self):
         # Every statement built on ``matches`` may order by ``closest_unless_too_many``.
@@ -706,6 +712,8 @@ class SearchPlan:
         seen last are then listed through ``recently_seen`` whatever ``matches`` gathers,
         which need not be read ("muhammad ali" of all centres: 30 ms to count, 90 to gather
         both readings and sort them, on SQLite)."""
+        if self.known_too_common:
+            return True
         if self.spelled_count is None:
             return False
         statement, parameters = self.spelled_count
@@ -729,9 +737,10 @@ class SearchPlan:
         it gathers is arbitrary): the ``limit`` clients seen last among all it would find,
         all rank 0, as ``matches`` and the parameters to execute it with."""
         sql = KeySql()
-        walk = sql.recently_seen_with_keys(self.groups_someone_has, centre_id=self.centre_id,
-                                           limit=limit,
-                                           drivers_read_whole=self.walk_reads_drivers())
+        read_whole = self.walk_reads_drivers()
+        groups = self.groups_read_whole if read_whole else self.groups_someone_has
+        walk = sql.recently_seen_with_keys(groups, centre_id=self.centre_id, limit=limit,
+                                           drivers_read_whole=read_whole)
         return sql.subquery(walk, "matches"), {**sql.params, _MOST_LISTED: SEARCH_MATCH_LIMIT}
 
     @cached_property
@@ -749,6 +758,18 @@ class SearchPlan:
         kept = tuple(group for group in self.key_groups if held.get(group[0], 1))
         return kept or self.key_groups
 
+    @property
+    def groups_read_whole(self) -> tuple[tuple[KeyLookup, ...], ...]:
+        """``groups_someone_has`` with the ``words`` lookups of the name as typed, where there
+        are some, in place of its prefixes: a walk that reads its drivers whole reads the few
+        who have the words ("Mahm Al-" of all centres: 2,438 keys, where "mahm" was counted
+        past 20,000), a walk that probes per client probes the prefixes (one range each,
+        where a list of pairs is a step down the index per pair)."""
+        groups = self.groups_someone_has
+        if self.words_lookups and groups and groups[0] == self.key_groups[0]:
+            return (self.words_lookups, *groups[1:])
+        return groups
+
     def walk_reads_drivers(self) -> bool:
         """Whether ``recently_seen`` had better read each group's driving key whole than
         probe it per client walked (``KeySql.recently_seen_with_keys``): for a name of
@@ -764,12 +785,15 @@ class SearchPlan:
         be fewer than ``_SQLITE_DRIVERS_READ_WHOLE`` ("Ibra Al-", 1,547 keys: 88 ms walked,
         11 so; "Murt Al", 10,076: 2 walked, 38 so). Measured on the 1M-client archive with a
         scratch script."""
-        groups, last = self.groups_someone_has, _RARITY_PROBE_LIMITS[-1]
-        # Several groups: the spelling of several words and its readings.
-        if (len(groups) < 2 or len(groups[0]) < 2
+        groups, last = self.groups_read_whole, _RARITY_PROBE_LIMITS[-1]
+        # Several groups: the spelling of several words (its prefixes, or its ``words``
+        # lookups) and its readings.
+        spelled_words = len(groups[0]) > 1 or groups[0][0].kind == "words" if groups else False
+        if (len(groups) < 2 or not spelled_words
                 or any(self.key_counts.get(group[0], last) >= last
                        for group in groups if len(group) > 1)):
             return False
+        # Groups of one key (a reading, or the words as typed) counted here when not yet.
         sounds = _key_counts({group[0]: last for group in groups if len(group) == 1},
                              self.centre_id, None)
         if any(count >= last for count in sounds.values()):
@@ -896,11 +920,23 @@ def search_plan(term: str, default_region: str, *, centre_id: int | None = None,
         # The spelled lookup's own SQL and parameters, counted.
         spelled_count = (_key_text(f"SELECT count(*) FROM ({ranked[0]}) AS spelled"),  # nosec B608
                          sql.params)
-    return SearchPlan(sql.subquery(sql.union(ranked), "matches"), "name", sql.params,
+    plan = SearchPlan(sql.subquery(sql.union(ranked), "matches"), "name", sql.params,
                       closest=sql.subquery(ranked[0], "closest") if readings else None,
                       term=term, key_groups=tuple(map(tuple, groups)),
+                      words_lookups=None if looked_up is spelled else tuple(looked_up),
                       centre_id=centre_id, complete=complete, spelled_count=spelled_count,
                       key_counts=counts)
+    # A lookup of one key that more than twice the limit have (a client holds a key once,
+    # or once more for each record merged into it) finds more people than the pages list:
+    # gathering them all only to list those seen last read and sorted thousands of clients
+    # ("Md. Ala" of all centres, 7,495: PostgreSQL 80 ms). When the walk to them reads its
+    # drivers whole, it goes there at once.
+    if complete and any(
+            len(group) == 1 and group[0].exact
+            and counts.get(group[0], 0) > 2 * SEARCH_MATCH_LIMIT
+            for group in (looked_up, *readings)) and plan.walk_reads_drivers():
+        plan.complete, plan.known_too_common = False, True
+    return plan
 
 
 # How many name words a typed word may stand for, and how many pairs of them one lookup may
