@@ -29,11 +29,11 @@ from mrc.clients.models import Client, ClientReferenceCounter, ClientSearchKey
 from mrc.clients.search_keys import (
     client_keys,
     identifier_key,
+    key_pair,
+    key_pairs,
     name_sound_keys,
     name_words,
     phone_key_candidates,
-    key_pair,
-    key_pairs,
     spelling_variants,
     typo_keys,
 )
