@@ -28,6 +28,19 @@ def person(**changes) -> services.ClientData:
     return services.ClientData(**{**values, **changes})
 
 
+def record_word_pair_lookups(patcher) -> list:
+    """What ``services.word_pair_lookups`` returns each time it is called, from now on."""
+    returned = []
+    real = services.word_pair_lookups
+
+    def recorded(words):
+        returned.append(real(words))
+        return returned[-1]
+
+    patcher.setattr(services, "word_pair_lookups", recorded)
+    return returned
+
+
 def register_many(app, user, count: int, **changes) -> list[int]:
     with app.test_request_context():
         actor = Actor(user, "test")
@@ -311,10 +324,7 @@ def test_common_keys_read_whole_and_intersected_find_what_probes_find(app, staff
     with app.test_request_context():
         for user in (staff.lhr_counsellor, staff.admin):
             actor = Actor(user, "test")
-            pair_lookups = []
-            monkeypatch.setattr(services, "word_pair_lookups",
-                                lambda words, real=services.word_pair_lookups,
-                                seen=pair_lookups: seen.append(real(words)) or seen[-1])
+            pair_lookups = record_word_pair_lookups(monkeypatch)
             through_word_pairs = results(actor)
             assert [("words", "muhammad usman")] in [
                 [(lookup.kind, lookup.value) for lookup in lookups] for lookups in pair_lookups]
@@ -586,11 +596,8 @@ def test_two_words_as_typed_are_looked_up_by_the_words_keys_of_those_who_have_bo
             page = services.search_clients(actor, term, page=1, per_page=25)
             return sorted(client.id for client in page.items)
 
-        looked_up = []
         with monkeypatch.context() as spy:
-            spy.setattr(services, "word_pair_lookups",
-                        lambda words, real=services.word_pair_lookups:
-                        looked_up.append(real(words)) or looked_up[-1])
+            looked_up = record_word_pair_lookups(spy)
             by_words = {term: found(term) for term in terms}
         assert all(looked_up)
         monkeypatch.setattr(services, "word_pair_lookups", lambda _words: None)

@@ -77,8 +77,8 @@ def rebuild_search_keys(progress=None) -> int:
 @click.command("rebuild-search-keys")
 @with_appcontext
 def rebuild_search_keys_command():
-    """Recompute every client's search keys (names, sound, pair and typo keys, father's
-    name, phone, ID)."""
+    """Recompute every client's search keys (names and their pairs, sound keys and their
+    pairs, typo keys, father's name, phone, ID)."""
     total = db.session.scalar(
         select(func.count()).select_from(Client).where(Client.anonymised_at.is_(None)))
     started = time.monotonic()

@@ -764,9 +764,10 @@ class SearchPlan:
         are some, in place of its prefixes: a walk that reads its drivers whole reads the few
         who have the words ("Mahm Al-" of all centres: 2,438 keys, where "mahm" was counted
         past 20,000), a walk that probes per client probes the prefixes (one range each,
-        where a list of pairs is a step down the index per pair)."""
+        where a list of pairs is a step down the index per pair). The spelling's group comes
+        first and stays: its driver, counted to 1,000 when words are looked up, is held."""
         groups = self.groups_someone_has
-        if self.words_lookups and groups and groups[0] == self.key_groups[0]:
+        if self.words_lookups:
             return (self.words_lookups, *groups[1:])
         return groups
 
@@ -788,8 +789,10 @@ class SearchPlan:
         groups, last = self.groups_read_whole, _RARITY_PROBE_LIMITS[-1]
         # Several groups: the spelling of several words (its prefixes, or its ``words``
         # lookups) and its readings.
-        spelled_words = len(groups[0]) > 1 or groups[0][0].kind == "words" if groups else False
-        if (len(groups) < 2 or not spelled_words
+        if len(groups) < 2:
+            return False
+        spelling = groups[0]
+        if ((len(spelling) < 2 and spelling[0].kind != "words")
                 or any(self.key_counts.get(group[0], last) >= last
                        for group in groups if len(group) > 1)):
             return False
