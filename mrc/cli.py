@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from mrc.auth.models import Role, User
 from mrc.extensions import db
+from mrc.progress import progressbar
 
 
 @click.group("mrc")
@@ -120,7 +121,7 @@ def demo_data_command(clients_per_centre, seed, if_empty):
     staff = ensure_demo_staff()
     for centre, counsellor in staff:
         newest_before = db.session.scalar(select(func.max(Client.id))) or 0
-        with click.progressbar(length=clients_per_centre,
+        with progressbar(length=clients_per_centre,
                                label=f"{centre.code}: clients") as bar:
             done = 0
 

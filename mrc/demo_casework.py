@@ -179,10 +179,9 @@ def generate_demo_casework(centre: Centre, staff_user, seed: int, *,
     """Counselling sessions, group sessions and referrals for the clients of ``centre`` with
     ids above ``after_client_id`` (those just generated), with a progress bar each, as the
     ``demo-data`` command shows them. Partners must be seeded first."""
-    import click
-
     from mrc.counselling.demo import generate_demo_counselling
     from mrc.group_sessions.demo import generate_demo_group_sessions
+    from mrc.progress import progressbar
     from mrc.referrals.demo import generate_demo_referrals
 
     client_ids = list(db.session.scalars(
@@ -193,7 +192,7 @@ def generate_demo_casework(centre: Centre, staff_user, seed: int, *,
     for label, generate in (("counselling", generate_demo_counselling),
                             ("group sessions", generate_demo_group_sessions),
                             ("referrals", generate_demo_referrals)):
-        with click.progressbar(length=len(client_ids), label=f"{centre.code}: {label}") as bar:
+        with progressbar(length=len(client_ids), label=f"{centre.code}: {label}") as bar:
             done = 0
 
             def advance(total, bar=bar):

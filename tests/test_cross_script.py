@@ -129,6 +129,8 @@ def test_rebuild_command_recreates_every_key(app, counsellor):
     result = CliRunner().invoke(rebuild_search_keys_command, obj=app.extensions.get("script_info"),
                                 catch_exceptions=False, standalone_mode=False)
     assert "Rebuilt the search keys of 1 clients" in result.output
+    # Not a terminal: the progress is written as lines (mrc.progress).
+    assert "Clients: 1 of 1 (100%)" in result.output
     after = sorted(db.session.execute(select(ClientSearchKey.kind, ClientSearchKey.value)).all())
     assert after == before
     assert ("sound", "mhmd") in after and ("sound", "asmn") in after

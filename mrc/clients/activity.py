@@ -28,6 +28,7 @@ from mrc.counselling.models import CounsellingSession
 from mrc.database import UTCDateTime, attribute_values, attributes_changed, id_chunks
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee
+from mrc.progress import progressbar
 from mrc.referrals.models import Referral, ReferralStatusChange
 
 _clients = Client.__table__
@@ -147,7 +148,7 @@ def last_activity_command(check):
         click.echo(f"{stale:,d} clients with an out-of-date last activity")
         raise SystemExit(1 if stale else 0)
     end = (db.session.scalar(select(func.max(_clients.c.id))) or 0) + 1
-    with click.progressbar(length=end, label="Clients whose last activity is recomputed") as bar:
+    with progressbar(length=end, label="Clients whose last activity is recomputed") as bar:
         refresh_last_activity_of_range(db.session, 0, end, progress=bar.update)
     db.session.commit()
     click.echo("Last activity recomputed.")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, text
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.services import KEYED_COLUMNS, keys_of_records, merged_records
 from mrc.extensions import db
+from mrc.progress import progressbar
 
 BATCH = 5000
 _COLUMNS = ("client_id", "kind", "value", "centre_id", "birth_year")
@@ -82,7 +83,7 @@ def rebuild_search_keys_command():
     total = db.session.scalar(
         select(func.count()).select_from(Client).where(Client.anonymised_at.is_(None)))
     started = time.monotonic()
-    with click.progressbar(length=total, label="Clients") as bar:
+    with progressbar(length=total, label="Clients") as bar:
         shown = 0
 
         def advance(done):

@@ -4,6 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from mrc.extensions import db
+from mrc.progress import progressbar
 
 
 @click.command("retention")
@@ -31,7 +32,7 @@ def retention_command(dry_run):
     if not due:
         click.echo("No clients due for anonymisation.")
         return
-    with click.progressbar(length=len(due), label="Anonymising") as bar:
+    with progressbar(length=len(due), label="Anonymising") as bar:
         done = 0
 
         def advance(total):

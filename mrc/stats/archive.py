@@ -42,6 +42,7 @@ from mrc.extensions import db
 from mrc.group_sessions import demo as group_demo
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
+from mrc.progress import progressbar
 from mrc.referrals import demo as referral_demo
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.stats.facts import refresh_session_facts_of_range
@@ -763,7 +764,7 @@ def generate_archive(sizes: Sizes, seed: int, *, force: bool = False,
 def archive_data_command(clients, sessions, group_sessions, referrals, years, seed, force):
     """Fill the database with a large synthetic archive of eight centres (benchmarks)."""
     sizes = Sizes(clients, sessions, group_sessions, referrals, years)
-    with click.progressbar(length=clients, label="Clients and their casework") as bar:
+    with progressbar(length=clients, label="Clients and their casework") as bar:
         try:
             result = generate_archive(sizes, seed, force=force, progress=bar.update)
         except ArchiveRefused:

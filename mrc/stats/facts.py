@@ -28,6 +28,7 @@ from mrc.clients.models import Client
 from mrc.counselling.models import CounsellingSession
 from mrc.database import attributes_changed, id_chunks
 from mrc.extensions import db
+from mrc.progress import progressbar
 
 UNKNOWN = "unknown"
 # The client fields the copies depend on: a change to any of them refreshes the client's sessions.
@@ -165,7 +166,7 @@ def statistics_facts_command(check):
         click.echo(f"{stale:,d} counselling sessions with out-of-date statistics facts")
         raise SystemExit(1 if stale else 0)
     end = (db.session.scalar(select(func.max(_clients.c.id))) or 0) + 1
-    with click.progressbar(length=end, label="Clients whose sessions are refreshed") as bar:
+    with progressbar(length=end, label="Clients whose sessions are refreshed") as bar:
         refresh_session_facts_of_range(db.session, 0, end, progress=bar.update)
     db.session.commit()
     click.echo("Statistics facts refreshed.")

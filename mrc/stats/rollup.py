@@ -40,6 +40,7 @@ from mrc.database import attribute_values, attributes_changed, holds_sqlite_writ
 from mrc.extensions import db
 from mrc.group_sessions.models import GroupSession, GroupSessionAttendee, GroupSessionHeadCount
 from mrc.partners.models import Partner
+from mrc.progress import progressbar
 from mrc.referrals.models import Referral, ReferralStatusChange
 from mrc.sheets.models import SheetPrint
 from mrc.stats import services
@@ -544,7 +545,7 @@ def statistics_months_command(check):
     if check:
         kept = [pair for pair in pairs if pair not in missing]
         differing, dropped_from = 0, {}
-        with click.progressbar(kept, label="Kept centre-months checked") as bar:
+        with progressbar(kept, label="Kept centre-months checked") as bar:
             for centre, month in bar:
                 index = month_index(month)
                 if index >= dropped_from.get(centre.id, index + 1):
@@ -560,7 +561,7 @@ def statistics_months_command(check):
                    "and were dropped (they are counted again when needed).")
         ranges = _kept_referral_statuses()  # after the months: those dropped with them are gone
         differing_ranges = 0
-        with click.progressbar(ranges, label="Kept referral statuses checked") as bar:
+        with progressbar(ranges, label="Kept referral statuses checked") as bar:
             for (centre_id, first, last), kept_statuses in bar:
                 if _referral_statuses_of(centre_id, first, last) != kept_statuses:
                     differing_ranges += 1
@@ -571,7 +572,7 @@ def statistics_months_command(check):
                    "differed from their records and were dropped with their months.")
         raise SystemExit(1 if differing or differing_ranges else 0)
     db.session.rollback()  # a new snapshot for each month's counting (see _store)
-    with click.progressbar(missing, label="Centre-months counted") as bar:
+    with progressbar(missing, label="Centre-months counted") as bar:
         for centre, month in bar:
             centre_id = centre.id
             version = _version(db.session, centre_id)  # before counting: see _store
