@@ -98,4 +98,4 @@ def rebuild_search_keys_command():
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM (ANALYZE) client_search_keys"))
     seconds = time.monotonic() - started
-    click.echo(f"Rebuilt the search keys of {count} clients in {seconds:.1f} s.")
+    click.echo(f"Rebuilt the search keys of {count:,d} clients in {seconds:.1f} s.")
