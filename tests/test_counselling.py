@@ -477,11 +477,22 @@ def test_follow_up_counts_by_counsellor_in_one_grouped_query(app, staff):
     assert [user.display_name for user, *_ in rows] == sorted(
         user.display_name for user, *_ in rows)
     assert any("GROUP BY" in statement for statement in statements)
+    # Each session's client probed, not every client joined (PostgreSQL hashed them all).
+    assert not any("JOIN clients" in statement for statement in statements)
     assert len(statements) <= 3
     assert idle.id in {user.id for user, *_ in rows}
 
     mine = services.follow_up_counts_by_counsellor(Actor(counsellor), today=today)
     assert [(user.id, due, overdue) for user, due, overdue in mine] == [(counsellor.id, 2, 0)]
+
+    # An anonymised client's follow-ups are nobody's work any more.
+    client_row.anonymised_at = utcnow()
+    db.session.commit()
+    rows = services.follow_up_counts_by_counsellor(Actor(manager),
+                                                   today=today + timedelta(days=3))
+    assert {user.username: (due, overdue) for user, due, overdue in rows} == {
+        "lhr-counsellor": (0, 0), "lhr-colleague": (0, 0), "lhr-idle": (0, 0),
+        "lhr-manager": (0, 0)}
 
 
 # --- my sessions -------------------------------------------------------------------------------

@@ -331,13 +331,18 @@ def _open_follow_ups(actor: Actor):
         # (likelihood() only informs the planner), it walks the index of open follow-ups in
         # the page's order: 24 ms.
         still_open = func.likelihood(still_open, literal_column("0.9"))
-    return (
-        scoped(CounsellingSession, actor.user)
-        .join(Client, Client.id == CounsellingSession.client_id)
-        .where(still_open,
+    # Each session's client is probed (OFFSET 0 keeps PostgreSQL from making the EXISTS a
+    # join): joined, PostgreSQL hashed every client of every centre to count a manager's open
+    # follow-ups per counsellor (1M clients read for Lahore's 59,000 follow-ups: 450 ms;
+    # probed, 150-200 ms).
+    client_may_be_contacted = (
+        select(literal_column("1"))
+        .where(Client.id == CounsellingSession.client_id,
                Client.anonymised_at.is_(None),
                follow_up_contact_allowed())
-    )
+        .offset(0)
+        .exists())
+    return scoped(CounsellingSession, actor.user).where(still_open, client_may_be_contacted)
 
 
 def _for_counsellor(statement, user: User):
