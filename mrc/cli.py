@@ -121,8 +121,7 @@ def demo_data_command(clients_per_centre, seed, if_empty):
     staff = ensure_demo_staff()
     for centre, counsellor in staff:
         newest_before = db.session.scalar(select(func.max(Client.id))) or 0
-        with progressbar(length=clients_per_centre,
-                               label=f"{centre.code}: clients") as bar:
+        with progressbar(length=clients_per_centre, label=f"{centre.code}: clients") as bar:
             done = 0
 
             def advance(total, bar=bar):
