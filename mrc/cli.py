@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from mrc.auth.models import Role, User
 from mrc.extensions import db
-from mrc.progress import progressbar
+from mrc.progress import advancing, progressbar
 
 
 @click.group("mrc")
@@ -122,14 +122,8 @@ def demo_data_command(clients_per_centre, seed, if_empty):
     for centre, counsellor in staff:
         newest_before = db.session.scalar(select(func.max(Client.id))) or 0
         with progressbar(length=clients_per_centre, label=f"{centre.code}: clients") as bar:
-            done = 0
-
-            def advance(total, bar=bar):
-                nonlocal done
-                bar.update(total - done)
-                done = total
-
-            generate_demo_clients(centre, counsellor, clients_per_centre, seed, progress=advance)
+            generate_demo_clients(centre, counsellor, clients_per_centre, seed,
+                                  progress=advancing(bar))
         generate_demo_casework(centre, counsellor, seed, after_client_id=newest_before)
     click.echo("Demo staff log in with the password in MRC_DEMO_PASSWORD "
                f"(default '{demo_password()}'): " + ", ".join(

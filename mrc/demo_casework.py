@@ -181,7 +181,7 @@ def generate_demo_casework(centre: Centre, staff_user, seed: int, *,
     ``demo-data`` command shows them. Partners must be seeded first."""
     from mrc.counselling.demo import generate_demo_counselling
     from mrc.group_sessions.demo import generate_demo_group_sessions
-    from mrc.progress import progressbar
+    from mrc.progress import advancing, progressbar
     from mrc.referrals.demo import generate_demo_referrals
 
     client_ids = list(db.session.scalars(
@@ -193,12 +193,6 @@ def generate_demo_casework(centre: Centre, staff_user, seed: int, *,
                             ("group sessions", generate_demo_group_sessions),
                             ("referrals", generate_demo_referrals)):
         with progressbar(length=len(client_ids), label=f"{centre.code}: {label}") as bar:
-            done = 0
-
-            def advance(total, bar=bar):
-                nonlocal done
-                bar.update(total - done)
-                done = total
-
-            created[label] = generate(centre, staff_user, client_ids, seed, progress=advance)
+            created[label] = generate(centre, staff_user, client_ids, seed,
+                                      progress=advancing(bar))
     return created

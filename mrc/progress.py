@@ -9,7 +9,7 @@ work elsewhere.
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import click
 
@@ -20,6 +20,19 @@ def progressbar(iterable: Iterable | None = None, *, length: int | None = None, 
     if sys.stdout is not None and sys.stdout.isatty():  # where click draws its bar
         return click.progressbar(iterable, length=length, label=label)
     return LoggedProgress(iterable, length=length, label=label)
+
+
+def advancing(bar) -> Callable[[int], None]:
+    """A ``progress(done)`` callback, for work that reports how much is done so far, that
+    moves ``bar`` (which counts steps) on by what was done since the last call."""
+    shown = 0
+
+    def advance(done: int) -> None:
+        nonlocal shown
+        bar.update(done - shown)
+        shown = done
+
+    return advance
 
 
 class LoggedProgress:

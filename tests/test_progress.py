@@ -6,7 +6,7 @@ import re
 import click
 from click.testing import CliRunner
 
-from mrc.progress import LoggedProgress, progressbar
+from mrc.progress import LoggedProgress, advancing, progressbar
 
 
 def run(body) -> list[str]:
@@ -80,3 +80,14 @@ def test_a_failure_writes_no_last_line():
             click.echo("failed")
 
     assert run(body) == ["Clients: 100 to do", "failed"]
+
+
+def test_work_that_reports_how_much_is_done_so_far_moves_the_bar_by_the_difference():
+    def body():
+        with progressbar(length=100, label="Clients") as bar:
+            report = advancing(bar)
+            for done in (30, 60, 100):
+                report(done)
+            assert bar.done == 100
+
+    assert shares(run(body)) == [30, 60, 100]

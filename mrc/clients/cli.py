@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, text
 from mrc.clients.models import Client, ClientSearchKey
 from mrc.clients.services import KEYED_COLUMNS, keys_of_records, merged_records
 from mrc.extensions import db
-from mrc.progress import progressbar
+from mrc.progress import advancing, progressbar
 
 BATCH = 5000
 _COLUMNS = ("client_id", "kind", "value", "centre_id", "birth_year")
@@ -84,14 +84,7 @@ def rebuild_search_keys_command():
         select(func.count()).select_from(Client).where(Client.anonymised_at.is_(None)))
     started = time.monotonic()
     with progressbar(length=total, label="Clients") as bar:
-        shown = 0
-
-        def advance(done):
-            nonlocal shown
-            bar.update(done - shown)
-            shown = done
-
-        count = rebuild_search_keys(progress=advance)
+        count = rebuild_search_keys(progress=advancing(bar))
     if db.engine.dialect.name == "postgresql":
         # Every key row was rewritten: fresh statistics for the planner, and a visibility map
         # so that key lookups stay index-only scans.

@@ -4,7 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from mrc.extensions import db
-from mrc.progress import progressbar
+from mrc.progress import advancing, progressbar
 
 
 @click.command("retention")
@@ -33,12 +33,5 @@ def retention_command(dry_run):
         click.echo("No clients due for anonymisation.")
         return
     with progressbar(length=len(due), label="Anonymising") as bar:
-        done = 0
-
-        def advance(total):
-            nonlocal done
-            bar.update(total - done)
-            done = total
-
-        count = run_retention(due, progress=advance)
+        count = run_retention(due, progress=advancing(bar))
     click.echo(f"{count} clients anonymised.")
